@@ -1,0 +1,110 @@
+/**
+ * activity-detector: per camera+zone state machine turning live counts into activities.
+ * Thin adapter around src/lib/activity; output 1 activities, output 2 dismissed ones.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { ActivityDetector, activityOptions, Closed, CountInput } from '../../src/lib/activity';
+import { compact } from '../../src/lib/format';
+import { ThrottledStatus } from '../../src/red/status';
+
+interface ActivityDetectorDef extends NodeDef {
+  peopleThreshold: string;
+  minMessages: string;
+  minPeak: string;
+  timeoutMessages: string;
+  pauseSeconds: string;
+  idleSeconds: string;
+}
+
+/** A counts payload → detector input; null = not a count (ignored); string = why it is invalid. */
+function readCount(p: unknown): CountInput | null | string {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
+  const o = p as Record<string, unknown>;
+  if (o.kind !== undefined && o.kind !== 'counts') return null;
+  if (o.people === null) return null; // camera did not report people
+  if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
+  const zone = typeof o.zone === 'number' ? String(o.zone) : o.zone;
+  if (typeof zone !== 'string' || zone === '') return 'payload.zone must be a string';
+  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
+  if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
+    return 'payload.people must be a non-negative number';
+  }
+  return { serial: o.serial, zone, ts: o.ts, people: o.people };
+}
+
+export = function (RED: NodeAPI): void {
+  function ActivityDetectorNode(this: Node, config: ActivityDetectorDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let detector: ActivityDetector;
+    try {
+      detector = new ActivityDetector(activityOptions(config));
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('activity-detector.status.config') });
+      node.error(RED._('activity-detector.errors.config', { reason: (err as Error).message }));
+      node.on('input', (_msg, _send, done) => done());
+      return;
+    }
+    const c = detector.counters;
+    let lateShown = 0;
+    const status = new ThrottledStatus(node, () => {
+      if (c.dropped > lateShown) {
+        const late = c.dropped - lateShown;
+        lateShown = c.dropped;
+        return { fill: 'yellow', shape: 'ring', text: RED._('activity-detector.status.late', { late: compact(late) }) };
+      }
+      return {
+        fill: c.active > 0 ? 'blue' : 'green',
+        shape: 'dot',
+        text: RED._('activity-detector.status.counts', { open: compact(c.active), done: compact(c.activities) }),
+      };
+    }, 1000);
+
+    const outputs = (closed: Closed, msg: NodeMessage): (NodeMessage | null)[] => {
+      msg.topic = `${closed.activity.serial}/${closed.activity.zone}`;
+      msg.payload = closed.activity;
+      return closed.kind === 'activity' ? [msg, null] : [null, msg];
+    };
+
+    node.on('input', (msg, send, done) => {
+      const input = readCount(msg.payload);
+      if (input === null) {
+        done();
+        return;
+      }
+      if (typeof input === 'string') {
+        node.error(RED._('activity-detector.errors.invalid', { reason: input }), msg);
+        done();
+        return;
+      }
+      const result = detector.push(input, Date.now());
+      if (result === 'accepted') {
+        if (c.active > 0 || c.activities > 0) status.touch();
+      } else if (result === 'dropped') {
+        status.touch();
+      } else {
+        send(outputs(result, msg));
+        status.touch();
+      }
+      done();
+    });
+
+    // Idle close: check a few times per idle period, at most once a second.
+    const sweepMs = Math.max(20, Math.min(1000, (detector.options.idleSeconds * 1000) / 4));
+    const timer = setInterval(() => {
+      const closed = detector.sweep(Date.now());
+      for (const item of closed) node.send(outputs(item, {}));
+      if (closed.length) status.touch();
+    }, sweepMs);
+    timer.unref?.();
+    status.touch();
+
+    node.on('close', (done: () => void) => {
+      clearInterval(timer);
+      status.stop();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('activity-detector', ActivityDetectorNode);
+};

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: Node-RED 4 (this package, node-red-dashboard, the supplied flow) and, unless
+ * MQTT_URL names another broker, an embedded MQTT broker on 127.0.0.1:MQTT_PORT.
+ * Environment (all optional): PORT, HOST, MQTT_URL, MQTT_PORT, MQTT_TOPIC, DATA_DIR,
+ * CMX_VALIDATOR, CMX_SECRET, MERAKI_API_KEY, MERAKI_API_BASE, TZ.
+ * Ctrl-C / SIGTERM stops Node-RED (which writes out every CSV queue) and then the broker.
+ */
+'use strict';
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const crypto = require('crypto');
+const { spawn } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const env = process.env;
+
+function log(text) {
+  process.stdout.write(`[start] ${text}\n`);
+}
+
+function applyDefaults() {
+  env.PORT = env.PORT || '1880';
+  env.HOST = env.HOST || '127.0.0.1';
+  env.MQTT_PORT = env.MQTT_PORT || '1883';
+  env.MQTT_TOPIC = env.MQTT_TOPIC || '/merakimv/#';
+  env.DATA_DIR = path.resolve(root, env.DATA_DIR || 'data');
+  env.MERAKI_API_BASE = env.MERAKI_API_BASE || 'https://api.meraki.com/api/v1';
+  env.NODE_RED_USER_DIR = path.resolve(root, env.NODE_RED_USER_DIR || '.node-red');
+  for (const name of ['CMX_VALIDATOR', 'CMX_SECRET', 'MERAKI_API_KEY']) env[name] = env[name] || '';
+}
+
+/** Starts aedes on 127.0.0.1:MQTT_PORT; resolves to a close function. */
+async function startBroker(port) {
+  const { Aedes } = await import('aedes');
+  const broker = await Aedes.createBroker();
+  const server = net.createServer(broker.handle);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  server.on('error', (err) => log(`MQTT broker error: ${err.message}`));
+  broker.on('clientError', () => undefined); // a misbehaving client must not stop the broker
+  return () =>
+    new Promise((resolve) => {
+      server.close(() => broker.close(() => resolve()));
+      for (const c of Object.values(broker.clients)) c.close?.();
+    });
+}
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/**
+ * Puts the supplied flow into the user directory. A copy the user has edited in the editor is
+ * kept until the supplied flow itself changes; then it is backed up and replaced.
+ */
+function seedFlow(userDir) {
+  const supplied = path.join(root, 'flows', 'meraki-analytics.json');
+  const target = path.join(userDir, 'flows.json');
+  const stampFile = path.join(userDir, '.supplied-flow.sha256');
+  fs.mkdirSync(userDir, { recursive: true });
+  const suppliedHash = sha256(supplied);
+  const recorded = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
+  if (fs.existsSync(target) && recorded === suppliedHash) return; // up to date, edits kept
+  if (fs.existsSync(target) && sha256(target) !== recorded) {
+    const backup = `${target}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+    fs.copyFileSync(target, backup);
+    log(`the supplied flow changed: your edited flow is saved as ${path.relative(root, backup)}`);
+  }
+  fs.copyFileSync(supplied, target);
+  fs.writeFileSync(stampFile, suppliedHash + '\n');
+  log(`flow: ${path.relative(root, supplied)} → ${path.relative(root, target)}`);
+}
+
+async function main() {
+  applyDefaults();
+  fs.mkdirSync(env.DATA_DIR, { recursive: true });
+  seedFlow(env.NODE_RED_USER_DIR);
+
+  let stopBroker = async () => undefined;
+  if (!env.MQTT_URL) {
+    const port = Number(env.MQTT_PORT);
+    try {
+      stopBroker = await startBroker(port);
+    } catch (err) {
+      log(`cannot start the MQTT broker on 127.0.0.1:${port}: ${err.message}`);
+      log('set MQTT_PORT to a free port, or MQTT_URL to use another broker');
+      process.exit(1);
+    }
+    env.MQTT_URL = `mqtt://127.0.0.1:${port}`;
+    log(`MQTT broker listening on ${env.MQTT_URL}`);
+  } else {
+    log(`using the MQTT broker at ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')}`);
+  }
+  log(`data directory: ${env.DATA_DIR}`);
+
+  const red = require.resolve('node-red/red.js', { paths: [root] });
+  const child = spawn(process.execPath, [red, '--settings', path.join(root, 'settings.js')], {
+    cwd: root,
+    env,
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping Node-RED`);
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
+
+  child.on('exit', async (code, signal) => {
+    await stopBroker();
+    log(`Node-RED stopped${signal ? ` (${signal})` : ''}; broker closed`);
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+main().catch((err) => {
+  log(`failed: ${err.stack || err}`);
+  process.exit(1);
+});

@@ -1,0 +1,225 @@
+/**
+ * The activity state machine of SPEC section 4: live people counts per (serial, zone) → activities.
+ * One independent state per key; message time drives everything except the idle close, which
+ * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
+ */
+import { isoUtc } from './time';
+
+export interface ActivityOptions {
+  /** people that start an activity (≥ 1) */
+  peopleThreshold: number;
+  /** messages an activity needs, trigger and closing zeros included */
+  minMessages: number;
+  /** peak people an activity needs */
+  minPeak: number;
+  /** consecutive zero messages that close an activity */
+  timeoutMessages: number;
+  /** message-time pause after a close before a new activity may start */
+  pauseSeconds: number;
+  /** wall-clock seconds without a message after which an active key is closed */
+  idleSeconds: number;
+}
+
+export const ACTIVITY_DEFAULTS: Readonly<ActivityOptions> = Object.freeze({
+  peopleThreshold: 1,
+  minMessages: 50,
+  minPeak: 1,
+  timeoutMessages: 20,
+  pauseSeconds: 5,
+  idleSeconds: 120,
+});
+
+export interface CountInput {
+  serial: string;
+  zone: string;
+  ts: number;
+  people: number;
+}
+
+export interface Activity {
+  serial: string;
+  zone: string;
+  tsIn: number;
+  tsOut: number;
+  timeIn: string;
+  timeOut: string;
+  durationS: number;
+  peakPeople: number;
+  messages: number;
+}
+
+export type DismissReason = 'too few messages' | 'peak too low';
+
+export interface Dismissed extends Activity {
+  reason: DismissReason;
+}
+
+export type Closed =
+  | { kind: 'activity'; activity: Activity; closedBy: 'zeros' | 'idle' }
+  | { kind: 'dismissed'; activity: Dismissed; closedBy: 'zeros' | 'idle' };
+
+export type PushResult = 'accepted' | 'dropped' | Closed;
+
+interface KeyState {
+  serial: string;
+  zone: string;
+  lastTs: number;
+  /** a new activity may start only at ts > pauseUntil */
+  pauseUntil: number;
+  active: boolean;
+  tsIn: number;
+  peak: number;
+  messages: number;
+  zeroRun: number;
+  firstZeroTs: number;
+  /** wall clock of the last accepted message */
+  lastWall: number;
+}
+
+export interface DetectorCounters {
+  active: number;
+  activities: number;
+  dismissed: number;
+  dropped: number;
+}
+
+/** Checks user-supplied options and fills defaults; throws a readable error when out of range. */
+export function activityOptions(input: Partial<Record<keyof ActivityOptions, unknown>> = {}): ActivityOptions {
+  const out = { ...ACTIVITY_DEFAULTS };
+  const rules: Record<keyof ActivityOptions, { min: number; integer: boolean }> = {
+    peopleThreshold: { min: 1, integer: false },
+    minMessages: { min: 1, integer: true },
+    minPeak: { min: 0, integer: false },
+    timeoutMessages: { min: 1, integer: true },
+    pauseSeconds: { min: 0, integer: false },
+    idleSeconds: { min: 0.001, integer: false },
+  };
+  for (const key of Object.keys(rules) as (keyof ActivityOptions)[]) {
+    const raw = input[key];
+    if (raw === undefined || raw === null || raw === '') continue;
+    const n = Number(raw);
+    const rule = rules[key];
+    if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
+      throw new Error(`${key} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}`);
+    }
+    out[key] = n;
+  }
+  return out;
+}
+
+export class ActivityDetector {
+  private readonly states = new Map<string, KeyState>();
+  private readonly opts: ActivityOptions;
+  readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
+
+  constructor(options: Partial<ActivityOptions> = {}) {
+    this.opts = { ...ACTIVITY_DEFAULTS, ...options };
+  }
+
+  get options(): Readonly<ActivityOptions> {
+    return this.opts;
+  }
+
+  /**
+   * Feeds one count message. Returns 'dropped' for an out-of-order or duplicate ts, the closed
+   * activity (emitted or dismissed) when this message closes one, else 'accepted'.
+   */
+  push(input: CountInput, wallNow: number): PushResult {
+    const key = input.serial + '\u0000' + input.zone;
+    let s = this.states.get(key);
+    if (s === undefined) {
+      s = {
+        serial: input.serial,
+        zone: input.zone,
+        lastTs: -Infinity,
+        pauseUntil: -Infinity,
+        active: false,
+        tsIn: 0,
+        peak: 0,
+        messages: 0,
+        zeroRun: 0,
+        firstZeroTs: 0,
+        lastWall: wallNow,
+      };
+      this.states.set(key, s);
+    }
+    const { ts, people } = input;
+    if (!(ts > s.lastTs)) {
+      this.counters.dropped += 1;
+      return 'dropped';
+    }
+    s.lastTs = ts;
+    s.lastWall = wallNow;
+
+    if (!s.active) {
+      if (people >= this.opts.peopleThreshold && ts > s.pauseUntil) {
+        s.active = true;
+        s.tsIn = ts;
+        s.peak = people;
+        s.messages = 1;
+        s.zeroRun = 0;
+        this.counters.active += 1;
+      }
+      return 'accepted';
+    }
+
+    s.messages += 1;
+    if (people > s.peak) s.peak = people;
+    if (people === 0) {
+      if (s.zeroRun === 0) s.firstZeroTs = ts;
+      s.zeroRun += 1;
+      if (s.zeroRun >= this.opts.timeoutMessages) return this.close(s, s.firstZeroTs, ts, 'zeros');
+    } else {
+      s.zeroRun = 0;
+    }
+    return 'accepted';
+  }
+
+  /** Closes every active key that has had no message for idleSeconds of wall clock. */
+  sweep(wallNow: number): Closed[] {
+    const closed: Closed[] = [];
+    if (this.counters.active === 0) return closed;
+    const limit = this.opts.idleSeconds * 1000;
+    for (const s of this.states.values()) {
+      if (s.active && wallNow - s.lastWall >= limit) {
+        const tsOut = s.zeroRun > 0 ? s.firstZeroTs : s.lastTs;
+        closed.push(this.close(s, tsOut, s.lastTs, 'idle'));
+      }
+    }
+    return closed;
+  }
+
+  /** Number of (serial, zone) keys known. */
+  get keys(): number {
+    return this.states.size;
+  }
+
+  private close(s: KeyState, tsOut: number, closingTs: number, closedBy: 'zeros' | 'idle'): Closed {
+    const activity: Activity = {
+      serial: s.serial,
+      zone: s.zone,
+      tsIn: s.tsIn,
+      tsOut,
+      timeIn: isoUtc(s.tsIn),
+      timeOut: isoUtc(tsOut),
+      durationS: (tsOut - s.tsIn) / 1000,
+      peakPeople: s.peak,
+      messages: s.messages,
+    };
+    s.active = false;
+    s.zeroRun = 0;
+    s.messages = 0;
+    s.pauseUntil = closingTs + this.opts.pauseSeconds * 1000;
+    this.counters.active -= 1;
+    if (activity.messages < this.opts.minMessages) {
+      this.counters.dismissed += 1;
+      return { kind: 'dismissed', activity: { ...activity, reason: 'too few messages' }, closedBy };
+    }
+    if (activity.peakPeople < this.opts.minPeak) {
+      this.counters.dismissed += 1;
+      return { kind: 'dismissed', activity: { ...activity, reason: 'peak too low' }, closedBy };
+    }
+    this.counters.activities += 1;
+    return { kind: 'activity', activity, closedBy };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * CSV rows (SPEC section 5): one record → one line, written with csv-stringify.
+ * Text that a spreadsheet would run as a formula is defused with a leading `'`; numbers stay
+ * numbers; nested values are JSON; line breaks inside text become spaces so that every record is
+ * exactly one line (the torn-line repair and line-based tools rely on it).
+ */
+import { stringify } from 'csv-stringify/sync';
+
+export type Cell = string | number;
+
+/** The SPEC's file columns (contract). */
+export const CSV_COLUMNS = Object.freeze({
+  mvData: ['serial', 'zone', 'timeIn', 'timeOut', 'durationS', 'peakPeople', 'messages'],
+  cmxData: [
+    'time', 'clientMac', 'apMac', 'rssi', 'ssid', 'manufacturer', 'os', 'ipv4', 'lat', 'lng', 'unc',
+    'x', 'y', 'floor', 'networkId', 'radio', 'version',
+  ],
+  correlation: ['serial', 'zone', 'timeIn', 'timeOut', 'peakPeople', 'clientMac', 'seenTime', 'rssi', 'apMac'],
+} as const);
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const LINE_BREAKS = /[\r\n\u2028\u2029]+/g;
+
+/** A leading `=`, `+`, `-`, `@`, tab or CR gets a `'` in front (OWASP CSV injection advice). */
+export function defuse(text: string): string {
+  return FORMULA_START.test(text) ? "'" + text : text;
+}
+
+/** One value → one CSV cell. */
+export function toCell(value: unknown): Cell {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? value : '';
+    case 'string':
+      return defuse(value).replace(LINE_BREAKS, ' ');
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      if (value === null) return '';
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
+      try {
+        // JSON escapes line breaks and starts with { [ or ", never with a formula character.
+        return JSON.stringify(value) ?? '';
+      } catch {
+        return '';
+      }
+    default:
+      return '';
+  }
+}
+
+function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/** Records → CSV text with one line per record (and a trailing newline), in column order. */
+export function toCsvLines(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  if (records.length === 0) return '';
+  const rows: Cell[][] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const row: Cell[] = new Array(columns.length);
+    for (let c = 0; c < columns.length; c++) row[c] = toCell(own(record, columns[c]));
+    rows[i] = row;
+  }
+  return stringify(rows, { eof: true, record_delimiter: 'unix' });
+}
+
+/** The header line for these columns (names are defused too: they may come from records). */
+export function headerLine(columns: readonly string[]): string {
+  return stringify([columns.map((c) => toCell(c))], { eof: true, record_delimiter: 'unix' });
+}
+
+/** Splits one CSV line (RFC 4180 quoting) into its fields; used to read an existing header. */
+export function parseCsvLine(line: string): string[] {
+  const text = line.replace(/\r?\n$/, '');
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch !== '"') field += ch;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
+}
+
+/** Column names from a user's text (`a, b, c`); empty → null (take the first record's keys). */
+export function parseColumns(text: unknown): string[] | null {
+  if (Array.isArray(text)) {
+    const cols = text.map((c) => String(c).trim()).filter((c) => c !== '');
+    return cols.length ? cols : null;
+  }
+  if (typeof text !== 'string' || text.trim() === '') return null;
+  const cols = text.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  return cols.length ? cols : null;
+}
