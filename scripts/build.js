@@ -8,7 +8,8 @@ const { execFileSync } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 
-fs.rmSync(dist, { recursive: true, force: true });
+// `--clean` starts from an empty dist/ (tests and benches may be reading it, so not by default).
+if (process.argv.includes('--clean')) fs.rmSync(dist, { recursive: true, force: true });
 const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
 
