@@ -42,6 +42,10 @@ async function startBroker(port) {
   });
   server.on('error', (err) => log(`MQTT broker error: ${err.message}`));
   broker.on('clientError', () => undefined); // a misbehaving client must not stop the broker
+  // Who connects and what they subscribe to: the first thing to check when a camera sends nothing.
+  broker.on('client', (c) => log(`MQTT client connected: ${c.id}`));
+  broker.on('clientDisconnect', (c) => log(`MQTT client disconnected: ${c.id}`));
+  broker.on('subscribe', (subs, c) => log(`MQTT client ${c ? c.id : '?'} subscribed to ${subs.map((s) => s.topic).join(', ')}`));
   return () =>
     new Promise((resolve) => {
       server.close(() => broker.close(() => resolve()));

@@ -1,0 +1,110 @@
+/**
+ * The published package: `npm pack` holds what Node-RED needs and nothing else, installs into a
+ * fresh Node-RED user directory, loads its nodes there, and its examples deploy and run.
+ */
+import { strict as assert } from 'assert';
+import { execFileSync, spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { freePort, ROOT } from '../support/app';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+describe('npm pack: the package as users install it', function () {
+  this.timeout(180000);
+  let tmp: string;
+  let tarball: string;
+  let files: string[];
+  let red: ChildProcess | undefined;
+  let log = '';
+  let base = '';
+
+  before(function () {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meraki-pack-'));
+    // The build ran in pretest; --ignore-scripts keeps prepack from rebuilding under running tests.
+    const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' });
+    const info = JSON.parse(out)[0];
+    tarball = path.join(tmp, info.filename);
+    files = info.files.map((f: { path: string }) => f.path);
+  });
+
+  after(async function () {
+    if (red && red.exitCode === null) {
+      red.kill('SIGTERM');
+      await new Promise((r) => red!.once('exit', r));
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('contains the compiled nodes with their editor files, the examples, README and LICENSE, and no sources', function () {
+    for (const type of Object.keys(pkg['node-red'].nodes)) {
+      for (const f of [`dist/nodes/${type}/${type}.js`, `dist/nodes/${type}/${type}.html`, `dist/nodes/${type}/locales/en-US/${type}.json`, `dist/nodes/${type}/locales/en-US/${type}.html`]) {
+        assert.ok(files.includes(f), `${f} missing from the package`);
+      }
+    }
+    for (const f of ['package.json', 'README.md', 'LICENSE']) assert.ok(files.includes(f), f);
+    assert.ok(files.some((f) => f.startsWith('examples/') && f.endsWith('.json')), 'examples');
+    const stray = files.filter((f) => /^(src|nodes|test|bench|scripts|flows)\//.test(f) || f.endsWith('.ts'));
+    assert.deepEqual(stray, []);
+    assert.equal(pkg['node-red'].version, '>=4.0.0');
+    assert.ok(pkg.keywords.includes('node-red'));
+  });
+
+  it('installs into a Node-RED user directory and its nodes load there', async function () {
+    const userDir = path.join(tmp, 'user');
+    fs.mkdirSync(userDir);
+    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], { cwd: userDir, stdio: 'pipe' });
+    const port = await freePort();
+    const settings = path.join(tmp, 'settings.js');
+    fs.writeFileSync(settings, `module.exports = ${JSON.stringify({
+      uiHost: '127.0.0.1', uiPort: port, userDir, flowFile: 'flows.json', credentialSecret: 'pack-test',
+      telemetry: { enabled: false }, logging: { console: { level: 'info' } },
+    })};`);
+    red = spawn(process.execPath, [require.resolve('node-red/red.js', { paths: [ROOT] }), '--settings', settings], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    red.stdout!.on('data', (d) => (log += d));
+    red.stderr!.on('data', (d) => (log += d));
+    const end = Date.now() + 60000;
+    while (!/Server now running/.test(log)) {
+      if (Date.now() > end || red.exitCode !== null) throw new Error(`Node-RED did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    base = `http://127.0.0.1:${port}`;
+    const res = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } });
+    const sets: { module: string; types: string[]; enabled: boolean; err?: string }[] = await res.json();
+    const ours = sets.filter((s) => s.module === pkg.name);
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), Object.keys(pkg['node-red'].nodes).sort());
+    for (const s of ours) {
+      assert.equal(s.err, undefined, s.err);
+      assert.ok(s.enabled, JSON.stringify(s));
+    }
+    // The help texts and message catalogues are served to the editor.
+    const cat = await (await fetch(`${base}/locales/${pkg.name}/csv-store?lng=en-US`)).json();
+    assert.equal(cat['csv-store'].label.filename, 'File');
+  });
+
+  it('offers the examples under Import > Examples, and they deploy without errors', async function () {
+    const list = await (await fetch(`${base}/library/examples/flows/${pkg.name}`)).json();
+    const names = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const offered = (Array.isArray(list) ? list : []).map((e: any) => (typeof e === 'string' ? e : e.fn)).map((f: string) => f.replace(/\.json$/, ''));
+    for (const n of names) assert.ok(offered.includes(n), `example "${n}" not offered: ${JSON.stringify(list)}`);
+
+    const flows = names.flatMap((n) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${n}.json`), 'utf8')));
+    const ids = flows.map((n: any) => n.id);
+    assert.equal(new Set(ids).size, ids.length, 'example node ids are unique');
+    const before = log.length;
+    const res = await fetch(`${base}/flows`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    assert.equal(res.status, 204, await res.text());
+    const end = Date.now() + 10000;
+    while (!/Started flows/.test(log.slice(before)) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const after = log.slice(before);
+    assert.match(after, /Started flows/);
+    assert.doesNotMatch(after, /\[error\]|missing types|Waiting for missing/i, after);
+  });
+});

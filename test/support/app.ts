@@ -1,0 +1,122 @@
+/**
+ * Starts the real application the way `npm start` does (scripts/start.js after the build:
+ * Node-RED 4 with the supplied flow and an embedded MQTT broker), on free ports, with its own
+ * user and data directories.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface App {
+  proc: ChildProcess;
+  port: number;
+  mqttPort: number;
+  dataDir: string;
+  userDir: string;
+  base: string;
+  output(): string;
+  waitForOutput(re: RegExp, ms?: number): Promise<void>;
+  /** SIGTERM; resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  cleanup(): void;
+}
+
+export async function startApp(extraEnv: Record<string, string> = {}, opts: { waitFor?: RegExp } = {}): Promise<App> {
+  const port = await freePort();
+  const mqttPort = await freePort();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meraki-app-'));
+  const dataDir = path.join(tmp, 'data');
+  const userDir = path.join(tmp, 'user');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    MQTT_PORT: String(mqttPort),
+    DATA_DIR: dataDir,
+    NODE_RED_USER_DIR: userDir,
+    ...extraEnv,
+  };
+  for (const k of Object.keys(extraEnv)) if (extraEnv[k] === '') delete env[k];
+  const proc = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: (() => void)[] = [];
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.splice(0)) w();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => {
+    exitCode = code;
+    for (const w of waiters.splice(0)) w();
+    resolve(code);
+  }));
+
+  const app: App = {
+    proc,
+    port,
+    mqttPort,
+    dataDir,
+    userDir,
+    base: `http://127.0.0.1:${port}`,
+    output: () => out,
+    waitForOutput(re, ms = 30000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${out}`)), ms);
+        const check = () => {
+          if (re.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          } else if (exitCode !== undefined) {
+            clearTimeout(timer);
+            reject(new Error(`app exited (${exitCode}) before ${re}:\n${out}`));
+          } else {
+            waiters.push(check);
+          }
+        };
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (exitCode !== undefined) return exitCode;
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    cleanup() {
+      if (exitCode === undefined) proc.kill('SIGKILL');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  try {
+    await app.waitForOutput(opts.waitFor ?? /subscribed to \/merakimv\/#/);
+  } catch (err) {
+    app.cleanup();
+    throw err;
+  }
+  return app;
+}
+
+/** SPEC section 4's worked vector: people per message, one message a second. */
+export const WORKED_VECTOR: number[] = [
+  ...Array(5).fill(0),
+  ...Array.from({ length: 60 }, (_, i) => 1 + (i % 3)),
+  ...Array(25).fill(0),
+];
