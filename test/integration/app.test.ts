@@ -163,7 +163,32 @@ describe('npm start: the MV path end to end', function () {
       await publish(url, scenario([[CAM_B, '0'], [CAM_A, '0']]));
       const text = await waitForFile(path.join(app.dataDir, 'mvData.csv'), 2);
       assert.equal(text, `${HEADER}\n${row(CAM_A, '0', 1)}\n`);
-      assert.equal(await app.stop(), 0);
+    });
+
+    it('stops on Ctrl-C (SIGINT to the whole process group)', async function () {
+      assert.equal(await app.stop('SIGINT', true), 0);
+      assert.match(app.output(), /Stopped flows/);
+      assert.match(app.output(), /Node-RED stopped/);
+    });
+  });
+
+  describe('when the launcher itself is killed', function () {
+    it('Node-RED notices, writes out its queues and exits instead of living on orphaned', async function () {
+      const app = await startApp();
+      try {
+        await publish(`mqtt://127.0.0.1:${app.mqttPort}`, scenario([[CAM_A, '0']]));
+        await waitForFile(path.join(app.dataDir, 'mvData.csv'), 2);
+        app.proc.kill('SIGKILL'); // the launcher only; Node-RED is its child
+        const end = Date.now() + 20000;
+        let up = true;
+        while (up && Date.now() < end) {
+          up = await fetch(`${app.base}/analytics/mvData.csv`).then(() => true, () => false);
+          if (up) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(up, false, 'Node-RED still answers after its launcher died');
+      } finally {
+        app.cleanup();
+      }
     });
   });
 });

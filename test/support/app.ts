@@ -31,8 +31,11 @@ export interface App {
   base: string;
   output(): string;
   waitForOutput(re: RegExp, ms?: number): Promise<void>;
-  /** SIGTERM; resolves with the exit code */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Sends the signal (default SIGTERM) to the launcher, or with `group` to its whole process
+   * group as Ctrl-C in a terminal does; resolves with the exit code.
+   */
+  stop(signal?: NodeJS.Signals, group?: boolean): Promise<number | null>;
   cleanup(): void;
 }
 
@@ -51,7 +54,13 @@ export async function startApp(extraEnv: Record<string, string> = {}, opts: { wa
     ...extraEnv,
   };
   for (const k of Object.keys(extraEnv)) if (extraEnv[k] === '') delete env[k];
-  const proc = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that a test can send a terminal's Ctrl-C to all of it.
+  const proc = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer) => {
@@ -92,16 +101,23 @@ export async function startApp(extraEnv: Record<string, string> = {}, opts: { wa
         check();
       });
     },
-    async stop(signal = 'SIGTERM') {
+    async stop(signal = 'SIGTERM', group = false) {
       if (exitCode !== undefined) return exitCode;
-      proc.kill(signal);
+      if (group) process.kill(-proc.pid!, signal);
+      else proc.kill(signal);
       const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
       const code = await exited;
       clearTimeout(timer);
       return code;
     },
     cleanup() {
-      if (exitCode === undefined) proc.kill('SIGKILL');
+      if (exitCode === undefined) {
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          proc.kill('SIGKILL');
+        }
+      }
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
