@@ -96,8 +96,8 @@ export function activityOptions(input: Partial<Record<keyof ActivityOptions, unk
   };
   for (const key of Object.keys(rules) as (keyof ActivityOptions)[]) {
     const raw = input[key];
-    if (raw === undefined || raw === null || raw === '') continue;
-    const n = Number(raw);
+    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
+    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
     const rule = rules[key];
     if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
       throw new Error(`${key} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}`);
@@ -112,8 +112,9 @@ export class ActivityDetector {
   private readonly opts: ActivityOptions;
   readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
 
+  /** Options are checked by activityOptions() (throws on bad values); missing ones get defaults. */
   constructor(options: Partial<ActivityOptions> = {}) {
-    this.opts = { ...ACTIVITY_DEFAULTS, ...options };
+    this.opts = activityOptions(options);
   }
 
   get options(): Readonly<ActivityOptions> {

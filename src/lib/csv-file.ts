@@ -186,6 +186,7 @@ export class CsvFile {
     if (this.handle) await this.handle.close().catch(() => undefined);
     this.handle = null;
     await fsp.mkdir(path.dirname(this.file), { recursive: true });
+    await this.repairTail();
     await this.checkHeader();
     await this.openHandle();
   }
@@ -241,16 +242,29 @@ export class CsvFile {
     if (first === null) return;
     const existing = parseCsvLine(first);
     if (!this.fixedColumns) {
-      this.columns = existing;
+      // headerLine() defused names that look like formulas; the records still use the raw keys.
+      this.columns = existing.map((c) => (/^'[=+\-@\t\r]/.test(c) ? c.slice(1) : c));
       return;
     }
     const wanted = parseCsvLine(headerLine(this.columns!));
     if (existing.join('\u0000') === wanted.join('\u0000')) return;
     const parsed = path.parse(this.file);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const aside = path.join(parsed.dir, `${parsed.name}.${stamp}${parsed.ext}`);
+    let aside = path.join(parsed.dir, `${parsed.name}.${stamp}${parsed.ext}`);
+    // Never overwrite an earlier moved-aside file (rename replaces silently).
+    for (let n = 1; await exists(aside); n++) aside = path.join(parsed.dir, `${parsed.name}.${stamp}-${n}${parsed.ext}`);
     await fsp.rename(this.file, aside);
     this.warn(`${this.file} had the header "${existing.join(',')}", not "${wanted.join(',')}": moved it to ${aside} and started a new file`);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.lstat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

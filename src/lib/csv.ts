@@ -75,7 +75,7 @@ export function headerLine(columns: readonly string[]): string {
 
 /** Splits one CSV line (RFC 4180 quoting) into its fields; used to read an existing header. */
 export function parseCsvLine(line: string): string[] {
-  const text = line.replace(/\r?\n$/, '');
+  const text = line.replace(/\r?\n?$/, '');
   const fields: string[] = [];
   let field = '';
   let quoted = false;

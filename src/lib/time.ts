@@ -16,8 +16,8 @@ export function toEpochMs(value: unknown): number | null {
   let n: number;
   if (typeof value === 'number') {
     n = value;
-  } else if (typeof value === 'string' && value.trim() !== '' && value.length <= 32) {
-    n = Number(value);
+  } else if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) && value.length <= 32) {
+    n = Number(value); // plain decimals only: not "0x10", "1e3" or ""
   } else {
     return null;
   }
@@ -36,7 +36,9 @@ export function parseTime(value: unknown): number | null {
   if (typeof value !== 'string' || value.length > 64) return null;
   // Only ISO-8601-like strings: Date.parse accepts much else (e.g. "1", "March 7").
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) return null;
-  const ms = Date.parse(value);
+  // Meraki times are UTC; without a zone designator Date.parse would take the host's zone.
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : value + 'Z';
+  const ms = Date.parse(zoned.replace(' ', 'T'));
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 

@@ -1,0 +1,128 @@
+import { strict as assert } from 'assert';
+import { isoUtc, parseTime, toEpochMs } from '../../src/lib/time';
+
+describe('time', () => {
+  describe('toEpochMs', () => {
+    it('milliseconds stay milliseconds', () => {
+      assert.equal(toEpochMs(1718870412345), 1718870412345);
+      assert.equal(toEpochMs(1e11), 1e11, '1e11 is the first value read as ms');
+    });
+
+    it('seconds are converted to milliseconds (told apart by magnitude)', () => {
+      assert.equal(toEpochMs(1718870412), 1718870412000);
+      assert.equal(toEpochMs(1642564552), 1642564552000);
+      assert.equal(toEpochMs(1e11 - 1), (1e11 - 1) * 1000, 'just below 1e11 is still seconds');
+      assert.equal(toEpochMs(0), 0);
+      assert.equal(toEpochMs(1), 1000);
+    });
+
+    it('fractional seconds and ms are rounded to whole ms', () => {
+      assert.equal(toEpochMs(1718870412.345), 1718870412345);
+      assert.equal(toEpochMs(1718870412.3456), 1718870412346);
+      assert.equal(toEpochMs(1718870412345.4), 1718870412345);
+      assert.equal(toEpochMs(1718870412345.5), 1718870412346);
+    });
+
+    it('numeric strings are accepted (trimmed), seconds or ms', () => {
+      assert.equal(toEpochMs('1718870412345'), 1718870412345);
+      assert.equal(toEpochMs(' 1718870412 '), 1718870412000);
+      assert.equal(toEpochMs('1718870412.5'), 1718870412500);
+    });
+
+    it('empty, blank, non-numeric and overlong strings → null', () => {
+      for (const s of ['', '   ', 'abc', '12abc', 'NaN', 'Infinity', '-5', '1'.repeat(33), '2024-06-20T08:00:00Z']) {
+        assert.equal(toEpochMs(s), null, JSON.stringify(s));
+      }
+    });
+
+    it('negative, NaN and infinite numbers → null', () => {
+      for (const n of [-1, -0.5, -1718870412345, NaN, Infinity, -Infinity]) {
+        assert.equal(toEpochMs(n), null, String(n));
+      }
+    });
+
+    it('beyond the largest Date → null; the largest Date itself is fine', () => {
+      assert.equal(toEpochMs(8.64e15), 8.64e15);
+      assert.equal(toEpochMs(8.64e15 + 1), null);
+      assert.equal(toEpochMs(1e20), null);
+    });
+
+    it('other types → null', () => {
+      for (const v of [undefined, null, true, {}, [1718870412345], new Date(0), 1718870412345n]) {
+        assert.equal(toEpochMs(v), null, String(v));
+      }
+    });
+
+    it('every value it returns can be formatted', () => {
+      for (const v of [0, 1, 1e11 - 1, 1e11, 8.64e15, '99999999999']) {
+        const ms = toEpochMs(v);
+        assert.notEqual(ms, null);
+        assert.doesNotThrow(() => isoUtc(ms!));
+      }
+    });
+  });
+
+  describe('plain decimal strings only', () => {
+    it('hex and exponent strings are not epochs', () => {
+      assert.equal(toEpochMs('0x10'), null);
+      assert.equal(toEpochMs('1e3'), null);
+      assert.equal(toEpochMs('1718870412.5'), 1718870412500);
+    });
+
+    it('an ISO time without a zone is UTC, not the host\'s zone', () => {
+      assert.equal(parseTime('2024-06-20 08:00:12'), Date.UTC(2024, 5, 20, 8, 0, 12));
+      assert.equal(parseTime('2024-06-20T08:00:12'), Date.UTC(2024, 5, 20, 8, 0, 12));
+      assert.equal(parseTime('2024-06-20T10:00:12+02:00'), Date.UTC(2024, 5, 20, 8, 0, 12));
+    });
+  });
+
+  describe('parseTime', () => {
+    it('epoch numbers and numeric strings as toEpochMs', () => {
+      assert.equal(parseTime(1718870412345), 1718870412345);
+      assert.equal(parseTime(1718870412), 1718870412000);
+      assert.equal(parseTime('1718870412345'), 1718870412345);
+    });
+
+    it('ISO-8601 strings with Z or an offset', () => {
+      assert.equal(parseTime('2024-06-20T08:00:12.345Z'), 1718870412345);
+      assert.equal(parseTime('2024-06-20T08:00:12Z'), 1718870412000);
+      assert.equal(parseTime('2024-06-20T08:00Z'), 1718870400000);
+      assert.equal(parseTime('2024-06-20T10:00:12+02:00'), 1718870412000);
+      assert.equal(parseTime('2024-06-20T03:00:12-05:00'), 1718870412000);
+      assert.equal(parseTime('2024-06-20 08:00:12Z'), 1718870412000);
+    });
+
+    it('strings that are not ISO-like → null (Date.parse would accept some)', () => {
+      for (const s of ['March 7, 2024', 'Thu, 20 Jun 2024 08:00:12 GMT', '2024-06-20', '20/06/2024 08:00', 'now', '', 'T08:00']) {
+        assert.equal(parseTime(s), null, JSON.stringify(s));
+      }
+    });
+
+    it('impossible dates, times before 1970 and overlong strings → null', () => {
+      assert.equal(parseTime('2024-13-01T00:00:00Z'), null);
+      assert.equal(parseTime('2024-06-20T25:00:00Z'), null);
+      assert.equal(parseTime('1969-12-31T23:59:59Z'), null);
+      assert.equal(parseTime('2024-06-20T08:00:12Z' + ' '.repeat(60)), null);
+    });
+
+    it('other types → null', () => {
+      for (const v of [undefined, null, {}, [], true, -1]) {
+        assert.equal(parseTime(v), null, String(v));
+      }
+    });
+  });
+
+  describe('isoUtc', () => {
+    it('formats epoch ms as ISO-8601 UTC with milliseconds', () => {
+      assert.equal(isoUtc(0), '1970-01-01T00:00:00.000Z');
+      assert.equal(isoUtc(1718870412345), '2024-06-20T08:00:12.345Z');
+      assert.equal(isoUtc(1642564552000), '2022-01-19T03:55:52.000Z');
+    });
+
+    it('round-trips with parseTime', () => {
+      for (const ms of [0, 1, 1718870412345, 4102444800000]) {
+        assert.equal(parseTime(isoUtc(ms)), ms);
+      }
+    });
+  });
+});
