@@ -16,20 +16,23 @@ interface ActivityDetectorDef extends NodeDef {
   idleSeconds: string;
 }
 
-/** A counts payload → detector input; null = not a count (ignored); string = why it is invalid. */
+/**
+ * A counts payload → detector input (the payload itself, checked, so nothing is allocated per
+ * message); null = not a count (ignored); string = why it is invalid.
+ */
 function readCount(p: unknown): CountInput | null | string {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
   const o = p as Record<string, unknown>;
   if (o.kind !== undefined && o.kind !== 'counts') return null;
   if (o.people === null) return null; // camera did not report people
   if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
-  const zone = typeof o.zone === 'number' ? String(o.zone) : o.zone;
-  if (typeof zone !== 'string' || zone === '') return 'payload.zone must be a string';
+  if (typeof o.zone === 'number') o.zone = String(o.zone);
+  if (typeof o.zone !== 'string' || o.zone === '') return 'payload.zone must be a string';
   if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
   if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
     return 'payload.people must be a non-negative number';
   }
-  return { serial: o.serial, zone, ts: o.ts, people: o.people };
+  return o as unknown as CountInput;
 }
 
 export = function (RED: NodeAPI): void {

@@ -108,7 +108,9 @@ export function activityOptions(input: Partial<Record<keyof ActivityOptions, unk
 }
 
 export class ActivityDetector {
-  private readonly states = new Map<string, KeyState>();
+  /** serial → zone → state (nested maps: no key string built per message) */
+  private readonly states = new Map<string, Map<string, KeyState>>();
+  private keyCount = 0;
   private readonly opts: ActivityOptions;
   readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
 
@@ -126,8 +128,12 @@ export class ActivityDetector {
    * activity (emitted or dismissed) when this message closes one, else 'accepted'.
    */
   push(input: CountInput, wallNow: number): PushResult {
-    const key = input.serial + '\u0000' + input.zone;
-    let s = this.states.get(key);
+    let zones = this.states.get(input.serial);
+    if (zones === undefined) {
+      zones = new Map();
+      this.states.set(input.serial, zones);
+    }
+    let s = zones.get(input.zone);
     if (s === undefined) {
       s = {
         serial: input.serial,
@@ -142,7 +148,8 @@ export class ActivityDetector {
         firstZeroTs: 0,
         lastWall: wallNow,
       };
-      this.states.set(key, s);
+      zones.set(input.zone, s);
+      this.keyCount += 1;
     }
     const { ts, people } = input;
     if (!(ts > s.lastTs)) {
@@ -181,10 +188,12 @@ export class ActivityDetector {
     const closed: Closed[] = [];
     if (this.counters.active === 0) return closed;
     const limit = this.opts.idleSeconds * 1000;
-    for (const s of this.states.values()) {
-      if (s.active && wallNow - s.lastWall >= limit) {
-        const tsOut = s.zeroRun > 0 ? s.firstZeroTs : s.lastTs;
-        closed.push(this.close(s, tsOut, s.lastTs, 'idle'));
+    for (const zones of this.states.values()) {
+      for (const s of zones.values()) {
+        if (s.active && wallNow - s.lastWall >= limit) {
+          const tsOut = s.zeroRun > 0 ? s.firstZeroTs : s.lastTs;
+          closed.push(this.close(s, tsOut, s.lastTs, 'idle'));
+        }
       }
     }
     return closed;
@@ -192,7 +201,7 @@ export class ActivityDetector {
 
   /** Number of (serial, zone) keys known. */
   get keys(): number {
-    return this.states.size;
+    return this.keyCount;
   }
 
   private close(s: KeyState, tsOut: number, closingTs: number, closedBy: 'zeros' | 'idle'): Closed {

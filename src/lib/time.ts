@@ -42,7 +42,39 @@ export function parseTime(value: unknown): number | null {
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 
-/** Epoch ms → ISO-8601 UTC (`2024-06-20T08:00:12.345Z`). */
+const pad2 = (n: number): string => (n < 10 ? '0' + n : '' + n);
+const pad3 = (n: number): string => (n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n);
+/** The date part of the last day formatted: camera messages mostly fall on the same day. */
+let lastDay = -1;
+let lastDate = '';
+
+/**
+ * Epoch ms → ISO-8601 UTC (`2024-06-20T08:00:12.345Z`), exactly as Date#toISOString but several
+ * times faster for years 1970–9999 (it runs for every camera message); other values use Date.
+ */
 export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < 253402300800000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86400000);
+  let rest = ms - days * 86400000;
+  const h = Math.floor(rest / 3600000);
+  rest -= h * 3600000;
+  const mi = Math.floor(rest / 60000);
+  rest -= mi * 60000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  const time = `${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
+  if (days === lastDay) return lastDate + time;
+  // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible low-level date algorithms").
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  lastDay = days;
+  lastDate = `${y}-${pad2(m)}-${pad2(d)}T`;
+  return lastDate + time;
 }

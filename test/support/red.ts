@@ -2,41 +2,13 @@
  * Shared set-up for node tests: the real Node-RED runtime through node-red-node-test-helper,
  * and the compiled nodes from dist/ (built by `npm test`'s pretest step).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Node, NodeMessage } from 'node-red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
 
-const dist = path.resolve(__dirname, '..', '..', 'dist', 'nodes');
-
-/**
- * Our message catalogues (en-US), so that texts read as in Node-RED: the test helper's own
- * `RED._` returns the bare key.
- */
-function translate(key: string, vars: Record<string, unknown> = {}): string {
-  const [type] = key.split('.');
-  const file = path.join(dist, type, 'locales', 'en-US', `${type}.json`);
-  let value: unknown;
-  try {
-    value = key.split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), JSON.parse(fs.readFileSync(file, 'utf8')));
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== 'string') return key;
-  return value.replace(/__([a-zA-Z0-9_]+)__/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
-}
-
-/** The compiled module of one of our node types, with real catalogue texts. */
-export function nodeModule(type: string): (red: any) => unknown {
-  const mod = require(path.join(dist, type, `${type}.js`));
-  return (red: any) => {
-    red._ = translate;
-    return mod(red);
-  };
-}
+export { nodeModule } from './catalogue';
 
 export type TestNode = Node & {
   receive(msg: Partial<NodeMessage> & Record<string, unknown>): void;

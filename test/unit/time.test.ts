@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import fc from 'fast-check';
 import { isoUtc, parseTime, toEpochMs } from '../../src/lib/time';
 
 describe('time', () => {
@@ -109,6 +110,20 @@ describe('time', () => {
       for (const v of [undefined, null, {}, [], true, -1]) {
         assert.equal(parseTime(v), null, String(v));
       }
+    });
+  });
+
+  describe('isoUtc (hand-written for speed)', () => {
+    it('equals Date#toISOString for any instant, boundaries included', () => {
+      for (const v of [0, 1, 999, 86399999, 86400000, 951782400000, 951868800000, 4107542400000, 253402300799999, 253402300800000, -1, 1.5]) {
+        assert.equal(isoUtc(v), new Date(v).toISOString(), String(v));
+      }
+      fc.assert(fc.property(fc.integer({ min: 0, max: 253402300799999 }), (v) => isoUtc(v) === new Date(v).toISOString()), { numRuns: 20000 });
+      // Same day twice, then another day: the cached date part must not leak.
+      const a = Date.UTC(2024, 1, 29, 23, 59, 59, 999);
+      assert.equal(isoUtc(a), '2024-02-29T23:59:59.999Z');
+      assert.equal(isoUtc(a + 1), '2024-03-01T00:00:00.000Z');
+      assert.equal(isoUtc(a), '2024-02-29T23:59:59.999Z');
     });
   });
 
