@@ -1,10 +1,7 @@
 import { strict as assert } from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
+import { fixture } from '../support/fixtures';
 import { collect, getNode, helper, nodeModule, waitFor } from '../support/red';
 
-const fixtures = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
-const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(fixtures, name), 'utf8'));
 
 function flow(config: Record<string, unknown> = {}) {
   return [

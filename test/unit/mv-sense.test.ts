@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { FIXTURES_DIR } from '../support/fixtures';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -9,8 +10,8 @@ import {
   ParseResult,
 } from '../../src/lib/mv-sense';
 
-/** The shared example payloads (see fixtures/README.md); a missing folder fails the tests loudly. */
-const FIXTURES = process.env.MERAKI_FIXTURES ?? path.resolve(__dirname, '../../../shared/fixtures');
+/** The example payloads (see test/fixtures/README.md); a missing folder fails the tests loudly. */
+const FIXTURES = FIXTURES_DIR;
 
 function fixtureText(name: string): string {
   return fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8');
