@@ -27,8 +27,10 @@ module.exports = {
   // found in ./node_modules.
   nodesDir: [root],
 
-  // The admin app parses every JSON body first, with this limit, even for httpNode paths such as
-  // /cmx: Scanning API posts can be large, so allow more than the 5 MB default.
+  // The editor and admin API live under /admin. At `/` (Node-RED's default) the admin app would
+  // JSON-parse every request body first, /cmx posts included: with its own size limit and an HTML
+  // error page for bad JSON. Under /admin, the Scanning API receiver reads its posts itself.
+  httpAdminRoot: '/admin',
   apiMaxLength: '50mb',
   httpNodeRoot: '/',
   ui: { path: 'ui' },

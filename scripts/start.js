@@ -58,24 +58,34 @@ function sha256(file) {
 }
 
 /**
- * Puts the supplied flow into the user directory. A copy the user has edited in the editor is
- * kept until the supplied flow itself changes; then it is backed up and replaced.
+ * Puts the supplied flow and its credentials (only ${VAR} references, resolved by Node-RED at
+ * start) into the user directory. A flow the user has edited in the editor is kept until the
+ * supplied one changes; then the edited files are saved as .bak and replaced.
  */
 function seedFlow(userDir) {
   const supplied = path.join(root, 'flows', 'meraki-analytics.json');
+  const suppliedCreds = path.join(root, 'flows', 'meraki-analytics.credentials.json');
   const target = path.join(userDir, 'flows.json');
-  const stampFile = path.join(userDir, '.supplied-flow.sha256');
+  const targetCreds = path.join(userDir, 'flows_cred.json');
+  const stampFile = path.join(userDir, '.supplied-flow.json');
   fs.mkdirSync(userDir, { recursive: true });
-  const suppliedHash = sha256(supplied);
-  const recorded = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
-  if (fs.existsSync(target) && recorded === suppliedHash) return; // up to date, edits kept
-  if (fs.existsSync(target) && sha256(target) !== recorded) {
-    const backup = `${target}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-    fs.copyFileSync(target, backup);
-    log(`the supplied flow changed: your edited flow is saved as ${path.relative(root, backup)}`);
+  const now = { flow: sha256(supplied), credentials: sha256(suppliedCreds) };
+  let seeded = {};
+  try {
+    seeded = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+  } catch {
+    // first start
+  }
+  if (fs.existsSync(target) && seeded.flow === now.flow && seeded.credentials === now.credentials) return;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  if (fs.existsSync(target) && sha256(target) !== seeded.flow) {
+    fs.copyFileSync(target, `${target}.${stamp}.bak`);
+    if (fs.existsSync(targetCreds)) fs.copyFileSync(targetCreds, `${targetCreds}.${stamp}.bak`);
+    log(`the supplied flow changed: your edited flow is saved as ${path.relative(root, target)}.${stamp}.bak`);
   }
   fs.copyFileSync(supplied, target);
-  fs.writeFileSync(stampFile, suppliedHash + '\n');
+  fs.copyFileSync(suppliedCreds, targetCreds);
+  fs.writeFileSync(stampFile, JSON.stringify(now) + '\n');
   log(`flow: ${path.relative(root, supplied)} → ${path.relative(root, target)}`);
 }
 
@@ -100,6 +110,8 @@ async function main() {
     log(`using the MQTT broker at ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')}`);
   }
   log(`data directory: ${env.DATA_DIR}`);
+  const site = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
+  log(`editor: ${site}/admin · Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv`);
 
   const red = require.resolve('node-red/red.js', { paths: [root] });
   const child = spawn(process.execPath, [red, '--settings', path.join(root, 'settings.js')], {

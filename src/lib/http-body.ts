@@ -1,0 +1,56 @@
+/**
+ * Reads a JSON request body with a size limit, whether or not an earlier middleware (Node-RED's
+ * admin app parses every JSON body when the editor is at `/`) already parsed it.
+ */
+import type { IncomingMessage } from 'http';
+
+export type BodyResult = { ok: true; body: unknown; bytes: number } | { ok: false; status: 400 | 413; error: string };
+
+type MaybeParsed = IncomingMessage & { body?: unknown; _body?: boolean };
+
+export function readJsonBody(req: MaybeParsed, limit: number): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.resolve({ ok: false, status: 413, error: `body larger than ${limit} bytes` });
+  }
+  if (req._body) {
+    // Parsed upstream (body-parser marks it so); its own limit applied.
+    return Promise.resolve({ ok: true, body: req.body, bytes: Number.isFinite(declared) ? declared : 0 });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (r: BodyResult): void => {
+      if (done) return;
+      done = true;
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      resolve(r);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.pause();
+        finish({ ok: false, status: 413, error: `body larger than ${limit} bytes` });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      let text = Buffer.concat(chunks, size).toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      try {
+        finish({ ok: true, body: JSON.parse(text), bytes: size });
+      } catch {
+        finish({ ok: false, status: 400, error: 'invalid JSON' });
+      }
+    };
+    const onError = (): void => finish({ ok: false, status: 400, error: 'request aborted' });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

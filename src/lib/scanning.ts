@@ -1,0 +1,309 @@
+/**
+ * Meraki Scanning API (CMX / Location API) posts, versions 2.0, 2.1 and 3.x, Wi-Fi and BLE:
+ * validation in the SPEC's order, then normalisation to one observation per client and time
+ * (SPEC sections 3 and 5). Pure: no HTTP, no Node-RED.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { hashMac, MacHashFormat, normaliseMac } from './mac';
+import { isoUtc, parseTime } from './time';
+
+export type Radio = 'wifi' | 'ble';
+
+export interface Observation {
+  ts: number;
+  time: string;
+  clientMac: string;
+  apMac: string | null;
+  /** v2 scale ("dB above noise"); a dBm value is converted with rssi = dBm + 95 */
+  rssi: number;
+  /** the original dBm value when rssi was converted, else null */
+  rssiDbm: number | null;
+  ssid: string | null;
+  manufacturer: string | null;
+  os: string | null;
+  ipv4: string | null;
+  lat: number | null;
+  lng: number | null;
+  unc: number | null;
+  x: number | null;
+  y: number | null;
+  floor: string | null;
+  networkId: string | null;
+  radio: Radio;
+  version: string;
+}
+
+export const DBM_OFFSET = 95;
+export const DEFAULT_MIN_RSSI = 15;
+/** Text values are cut to this length: they come from strangers. */
+const MAX_TEXT = 256;
+
+const TYPES: Record<string, Radio> = {
+  DevicesSeen: 'wifi',
+  WiFi: 'wifi',
+  BluetoothDevicesSeen: 'ble',
+  BLE: 'ble',
+  Bluetooth: 'ble',
+};
+
+export interface PostInfo {
+  version: string;
+  major: 2 | 3;
+  radio: Radio;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type Verdict = { ok: true; post: PostInfo } | { ok: false; status: 400 | 403; error: string };
+
+/** Process-wide random key: comparing HMACs of both sides takes the same time whatever they hold. */
+const COMPARE_KEY = randomBytes(32);
+
+/** Constant-time string equality (no early exit on the first difference, nor on the length). */
+export function secretEquals(given: unknown, expected: string): boolean {
+  const a = createHmac('sha256', COMPARE_KEY).update(typeof given === 'string' ? given : '').digest();
+  const b = createHmac('sha256', COMPARE_KEY).update(expected).digest();
+  return timingSafeEqual(a, b) && typeof given === 'string';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The SPEC's checks after the body was read and parsed, in order: no `data` → 400; wrong secret
+ * → 403; major version not 2 or 3 → 400; unknown type → 400.
+ */
+export function checkPost(body: unknown, secret: string): Verdict {
+  if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
+  if (!secretEquals(body.secret, secret)) return { ok: false, status: 403, error: 'invalid secret' };
+  const version = typeof body.version === 'string' || typeof body.version === 'number' ? String(body.version).trim() : '';
+  const major = /^\d+(\.\d+)*$/.test(version) ? parseInt(version, 10) : NaN;
+  if (major !== 2 && major !== 3) return { ok: false, status: 400, error: 'unsupported version' };
+  const type = typeof body.type === 'string' ? body.type : '';
+  const radio = Object.prototype.hasOwnProperty.call(TYPES, type) ? TYPES[type] : undefined;
+  if (!radio) return { ok: false, status: 400, error: 'unknown type' };
+  return { ok: true, post: { version, major, radio, type, data: body.data } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// tolerant readers: Meraki sends numbers as strings, "NaN" for unknown, arrays for x/y
+
+function num(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.trim() !== '' && v.length <= 32) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  if (Array.isArray(v) && v.length > 0) return num(v[0]);
+  return null;
+}
+
+function text(v: unknown): string | null {
+  if (typeof v !== 'string' || v === '') return null;
+  return v.length > MAX_TEXT ? v.slice(0, MAX_TEXT) : v;
+}
+
+/** v2 `"hostname/10.0.0.5"` or `"/10.0.0.5"`, v3 `"10.0.0.5"` → the address. */
+function ipv4(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const ip = v.slice(v.lastIndexOf('/') + 1).trim();
+  return ip === '' ? null : text(ip);
+}
+
+/** Negative values are dBm (any version): rssi = dBm + 95, the dBm kept aside. */
+function signal(v: unknown): { rssi: number; rssiDbm: number | null } | null {
+  const n = num(v);
+  if (n === null) return null;
+  return n < 0 ? { rssi: n + DBM_OFFSET, rssiDbm: n } : { rssi: n, rssiDbm: null };
+}
+
+export interface NormaliseStats {
+  /** observations (v2) or locations / latest records (v3) read */
+  read: number;
+  /** unusable entries: no client MAC, no time or no signal */
+  invalid: number;
+  /** same client and time seen twice in the post */
+  duplicates: number;
+}
+
+/** A post that passed checkPost() → observations, one per client and time (strongest signal kept). */
+export function normalise(post: PostInfo, stats?: NormaliseStats): Observation[] {
+  const st = stats ?? { read: 0, invalid: 0, duplicates: 0 };
+  const list = post.data.observations;
+  if (!Array.isArray(list)) return [];
+  const byKey = new Map<string, Observation>();
+  const add = (o: Observation | null): void => {
+    if (!o) {
+      st.invalid += 1;
+      return;
+    }
+    const key = o.clientMac + '|' + o.ts;
+    const seen = byKey.get(key);
+    if (seen) {
+      st.duplicates += 1;
+      if (o.rssi > seen.rssi) byKey.set(key, o);
+    } else {
+      byKey.set(key, o);
+    }
+  };
+  if (post.major === 2) {
+    const apMac = normaliseMac(post.data.apMac);
+    const floors = post.data.apFloors;
+    const floor = Array.isArray(floors) ? text(floors.find((f) => typeof f === 'string' && f !== '')) : null;
+    for (const raw of list) {
+      st.read += 1;
+      add(isObject(raw) ? fromV2(raw, post, apMac, floor) : null);
+    }
+  } else {
+    for (const raw of list) {
+      if (!isObject(raw)) {
+        st.read += 1;
+        add(null);
+        continue;
+      }
+      const locations = Array.isArray(raw.locations) ? raw.locations : [];
+      let found = 0;
+      for (const loc of locations) {
+        st.read += 1;
+        const o = isObject(loc) ? fromV3(raw, loc, post) : null;
+        add(o);
+        if (o) found += 1;
+      }
+      if (found === 0) {
+        // Heard by fewer than 3 APs: no location, only the nearest AP.
+        st.read += 1;
+        add(isObject(raw.latestRecord) ? fromV3(raw, null, post) : null);
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+function base(raw: Record<string, unknown>, post: PostInfo): Omit<Observation, 'ts' | 'time' | 'clientMac' | 'apMac' | 'rssi' | 'rssiDbm' | 'lat' | 'lng' | 'unc' | 'x' | 'y' | 'floor'> {
+  return {
+    ssid: text(raw.ssid),
+    manufacturer: text(raw.manufacturer),
+    os: text(raw.os),
+    ipv4: ipv4(raw.ipv4),
+    networkId: text(post.data.networkId),
+    radio: post.radio,
+    version: post.version,
+  };
+}
+
+function fromV2(raw: Record<string, unknown>, post: PostInfo, apMac: string | null, floor: string | null): Observation | null {
+  const clientMac = normaliseMac(raw.clientMac);
+  const ts = raw.seenEpoch !== undefined && raw.seenEpoch !== null ? parseTime(raw.seenEpoch) : parseTime(raw.seenTime);
+  const sig = signal(raw.rssi);
+  if (!clientMac || ts === null || !sig) return null;
+  const loc = isObject(raw.location) ? raw.location : {};
+  return {
+    ts,
+    time: isoUtc(ts),
+    clientMac,
+    apMac,
+    rssi: sig.rssi,
+    rssiDbm: sig.rssiDbm,
+    ...base(raw, post),
+    lat: num(loc.lat),
+    lng: num(loc.lng),
+    unc: num(loc.unc),
+    x: num(loc.x),
+    y: num(loc.y),
+    floor,
+  };
+}
+
+/** One v3 location entry, or (loc = null) the client's latestRecord. */
+function fromV3(raw: Record<string, unknown>, loc: Record<string, unknown> | null, post: PostInfo): Observation | null {
+  const clientMac = normaliseMac(raw.clientMac);
+  const latest = isObject(raw.latestRecord) ? raw.latestRecord : {};
+  let ts: number | null;
+  let apMac: string | null = null;
+  let sig: { rssi: number; rssiDbm: number | null } | null = null;
+  if (loc) {
+    ts = parseTime(loc.time);
+    // The nearest AP of this location: its strongest record.
+    let best: number | null = null;
+    for (const r of Array.isArray(loc.rssiRecords) ? loc.rssiRecords : []) {
+      if (!isObject(r)) continue;
+      const v = num(r.rssi);
+      const mac = normaliseMac(r.apMac);
+      if (v !== null && mac && (best === null || v > best)) {
+        best = v;
+        apMac = mac;
+      }
+    }
+    if (best !== null) sig = signal(best);
+  } else {
+    ts = parseTime(latest.time);
+  }
+  if (!sig) {
+    sig = signal(latest.nearestApRssi);
+    apMac = normaliseMac(latest.nearestApMac);
+  }
+  if (!clientMac || ts === null || !sig) return null;
+  const fp = loc && isObject(loc.floorPlan) ? loc.floorPlan : {};
+  return {
+    ts,
+    time: isoUtc(ts),
+    clientMac,
+    apMac,
+    rssi: sig.rssi,
+    rssiDbm: sig.rssiDbm,
+    ...base(raw, post),
+    lat: loc ? num(loc.lat) : null,
+    lng: loc ? num(loc.lng) : null,
+    unc: loc ? num(loc.variance ?? loc.unc) : null,
+    x: loc ? num(loc.x ?? fp.x) : null,
+    y: loc ? num(loc.y ?? fp.y) : null,
+    floor: loc ? text(loc.floorPlanName ?? fp.name) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ObservationFilter {
+  /** keep rssi ≥ minRssi (v2 scale, inclusive) */
+  minRssi: number;
+  /** normalised AP MACs; empty = every AP */
+  apMacs: ReadonlySet<string>;
+  radio: Radio | 'both';
+}
+
+export function observationFilter(options: { minRssi?: unknown; apMacs?: unknown; radio?: unknown } = {}): ObservationFilter {
+  const raw = options.minRssi;
+  const minRssi = raw === undefined || raw === null || raw === '' ? DEFAULT_MIN_RSSI : Number(raw);
+  if (!Number.isFinite(minRssi)) throw new Error('RSSI threshold must be a number');
+  const list = Array.isArray(options.apMacs) ? options.apMacs : typeof options.apMacs === 'string' ? options.apMacs.split(/[\s,;]+/) : [];
+  const apMacs = new Set<string>();
+  for (const item of list) {
+    if (typeof item !== 'string' || item.trim() === '') continue;
+    const mac = normaliseMac(item.trim());
+    if (!mac) throw new Error(`"${item}" is not a MAC address`);
+    apMacs.add(mac);
+  }
+  const radio = options.radio === 'wifi' || options.radio === 'ble' ? options.radio : 'both';
+  return { minRssi, apMacs, radio };
+}
+
+export function keep(o: Observation, f: ObservationFilter): boolean {
+  if (o.rssi < f.minRssi) return false;
+  if (f.radio !== 'both' && o.radio !== f.radio) return false;
+  if (f.apMacs.size > 0 && (o.apMac === null || !f.apMacs.has(o.apMac))) return false;
+  return true;
+}
+
+/** Replaces every clientMac by its keyed hash (one HMAC per distinct MAC). */
+export function anonymise(list: Observation[], salt: string, format: MacHashFormat): void {
+  const cache = new Map<string, string>();
+  for (const o of list) {
+    let h = cache.get(o.clientMac);
+    if (h === undefined) {
+      h = hashMac(o.clientMac, salt, format);
+      cache.set(o.clientMac, h);
+    }
+    o.clientMac = h;
+  }
+}
