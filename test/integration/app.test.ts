@@ -106,7 +106,7 @@ describe('npm start: the MV path end to end', function () {
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
       assert.equal(await res.text(), fs.readFileSync(path.join(app.dataDir, 'mvData.csv'), 'utf8'));
-      for (const p of ['/analytics/cmxData.csv', '/analytics/..%2F..%2Fsettings.js', '/analytics/mvData.csv.bak', '/analytics/flows.json']) {
+      for (const p of ['/analytics/other.csv', '/analytics/..%2F..%2Fsettings.js', '/analytics/mvData.csv.bak', '/analytics/flows.json']) {
         const r = await fetch(app.base + p);
         assert.equal(r.status, 404, p);
       }
