@@ -107,4 +107,44 @@ describe('npm pack: the package as users install it', function () {
     assert.match(after, /Started flows/);
     assert.doesNotMatch(after, /\[error\]|missing types|Waiting for missing/i, after);
   });
+
+  it('receives Scanning API posts even when Node-RED (editor at /) parsed the body first', async function () {
+    const csv = path.join(tmp, 'packtest-cmx.csv');
+    const flows = await (await fetch(`${base}/flows`)).json();
+    flows.push(
+      { id: 'pk-tab', type: 'tab', label: 'pack test' },
+      {
+        id: 'pk-cmx', type: 'cmx-receiver', z: 'pk-tab', name: '', path: '/cmx-pack', minRssi: 15, apMacs: '', radio: 'both',
+        anonymise: false, hashFormat: 'mac', maxBodyMB: 25, wires: [['pk-csv']],
+        credentials: { validator: 'pack-validator', secret: 's3cr3t-shared-value' },
+      },
+      { id: 'pk-csv', type: 'csv-store', z: 'pk-tab', name: '', filename: csv, columns: 'time,clientMac,rssi', serve: false, wires: [[]] },
+    );
+    const res = await fetch(`${base}/flows`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    assert.equal(res.status, 204);
+    const end = Date.now() + 10000;
+    let get: Response | null = null;
+    while (Date.now() < end) {
+      get = await fetch(`${base}/cmx-pack`);
+      if (get.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await get!.text(), 'pack-validator');
+    const body = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'B-6.json'), 'utf8');
+    const post = await fetch(`${base}/cmx-pack`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal(post.status, 202);
+    while (Date.now() < end && !(fs.existsSync(csv) && fs.readFileSync(csv, 'utf8').split('\n').length === 4)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(
+      fs.readFileSync(csv, 'utf8'),
+      'time,clientMac,rssi\n2024-06-20T08:00:21.000Z,3c:22:fb:8e:19:0a,46\n2024-06-20T08:00:49.000Z,3c:22:fb:8e:19:0a,48\n',
+    );
+    const bad = await fetch(`${base}/cmx-pack`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body.replace('s3cr3t', 'wrong') });
+    assert.equal(bad.status, 403);
+  });
 });
