@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, startApp } from '../support/app';
 import { fixture } from '../support/fixtures';
+import { hashMac } from '../../src/lib/mac';
 
 const SECRET = 's3cr3t-shared-value';
 const VALIDATOR = 'f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3';
@@ -198,5 +199,41 @@ describe('npm start: the Scanning API receiver end to end', function () {
     const before = readCsv(app).split('\n').length - 1;
     assert.equal((await post(app, fixture('B-5'))).status, 202);
     await waitForLines(app, before + 1);
+  });
+
+  it('with the privacy option stores keyed hashes, never the raw client MACs', async function () {
+    const file = path.join(app.dataDir, 'private.csv');
+    const flows = await (await fetch(`${app.base}/admin/flows`)).json();
+    const z = flows.find((n: any) => n.type === 'cmx-receiver').z;
+    flows.push(
+      {
+        id: 'cmx-private', type: 'cmx-receiver', z, name: 'private', path: '/cmx-private', minRssi: 0, apMacs: '', radio: 'both',
+        anonymise: true, hashFormat: 'mac', maxBodyMB: 25, x: 120, y: 400, wires: [['csv-private']],
+        credentials: { validator: 'v', secret: SECRET, salt: 'a-long-random-salt' },
+      },
+      { id: 'csv-private', type: 'csv-store', z, name: '', filename: file, columns: 'clientMac,rssi', serve: false, x: 320, y: 400, wires: [[]] },
+    );
+    const res = await fetch(`${app.base}/admin/flows`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    assert.equal(res.status, 204);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const name of ['B-1', 'B-3', 'B-6']) {
+      const r = await fetch(`${app.base}/cmx-private`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(fixture(name)) });
+      assert.equal(r.status, 202);
+    }
+    const end = Date.now() + 10000;
+    while (Date.now() < end && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').split('\n').length >= 7)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const text = fs.readFileSync(file, 'utf8');
+    const macs = text.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]);
+    assert.deepEqual(macs, [
+      '3c:22:fb:8e:19:0a', 'a4:c3:f0:55:12:9e', 'c2:7d:91:0e:44:a8', 'd4:1f:0b:62:90:17', '3c:22:fb:8e:19:0a', '3c:22:fb:8e:19:0a',
+    ].map((m) => hashMac(m, 'a-long-random-salt', 'mac')));
+    for (const raw of ['3c:22:fb:8e:19:0a', 'a4:c3:f0:55:12:9e', 'c2:7d:91:0e:44:a8']) assert.ok(!text.includes(raw));
+    assert.doesNotMatch(app.output(), /a-long-random-salt/);
   });
 });
