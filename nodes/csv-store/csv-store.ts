@@ -17,6 +17,8 @@ interface CsvStoreDef extends NodeDef {
   filename: string;
   columns: string;
   serve: boolean;
+  /** the message property holding the records; default payload */
+  property?: string;
 }
 
 interface Shared {
@@ -98,6 +100,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     let file: CsvFile | null = null;
     let filePath = '';
+    const property = typeof config.property === 'string' && config.property.trim() ? config.property.trim() : 'payload';
     let stored = 0;
     /** shown as a red ring: a settings problem (permanent) or the last write failed */
     let failure: string | null = null;
@@ -155,11 +158,11 @@ export = function (RED: NodeAPI): void {
         done();
         return;
       }
-      const p = msg.payload;
+      const p = property === 'payload' ? msg.payload : RED.util.getMessageProperty(msg, property);
       const list = Array.isArray(p) ? p : [p];
       for (const r of list) {
         if (typeof r !== 'object' || r === null || Array.isArray(r) || Buffer.isBuffer(r)) {
-          node.error(RED._('csv-store.errors.record'), msg);
+          node.error(RED._('csv-store.errors.record', { property }), msg);
           done();
           return;
         }

@@ -6,7 +6,7 @@
  */
 import { promises as fsp, constants as fsc } from 'fs';
 import * as path from 'path';
-import { headerLine, parseCsvLine, toCsvLines } from './csv';
+import { headerLine, parseCsvLine, toCsvLines, undefuse } from './csv';
 
 export interface CsvFileOptions {
   /** absolute or relative path of the .csv file */
@@ -243,7 +243,7 @@ export class CsvFile {
     const existing = parseCsvLine(first);
     if (!this.fixedColumns) {
       // headerLine() defused names that look like formulas; the records still use the raw keys.
-      this.columns = existing.map((c) => (/^'[=+\-@\t\r]/.test(c) ? c.slice(1) : c));
+      this.columns = existing.map(undefuse);
       return;
     }
     const wanted = parseCsvLine(headerLine(this.columns!));

@@ -26,6 +26,11 @@ export function defuse(text: string): string {
   return FORMULA_START.test(text) ? "'" + text : text;
 }
 
+/** The reverse of defuse() for a cell read back from a file we wrote. */
+export function undefuse(text: string): string {
+  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
+
 /** One value → one CSV cell. */
 export function toCell(value: unknown): Cell {
   switch (typeof value) {

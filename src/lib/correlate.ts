@@ -1,0 +1,392 @@
+/**
+ * Joins camera activities with the Wi-Fi/BLE devices seen near the camera, and keeps the
+ * figures of SPEC section 4: visits, dwell, hourly counts, the analytics summary.
+ *
+ * - Correlation: a device matches an activity when one of its observations has
+ *   tsIn − windowS ≤ ts ≤ tsOut + windowS and rssi > rssiThreshold (from the camera's APs when a
+ *   map is given); each device once, with its strongest in-window observation (earliest on ties).
+ *   An activity is correlated once the newest observation seen is past tsOut + windowS, or
+ *   waitS after it arrived (wall clock), whichever comes first.
+ * - Visits: see visits.ts. A device whose visits in the window total ≥ filterDwellS of dwell is
+ *   staff: not a visitor, counted in filteredDevices.
+ * - Hourly counts in the configured time zone over the rolling window (wall clock): an activity
+ *   adds its peak to every local hour its part inside the window overlaps; a visitor's visit adds 1.
+ *
+ * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
+ * evicted as time passes. Pure: the caller gives the wall clock.
+ */
+import { isoUtc } from './time';
+import { ObservationIndex } from './time-index';
+import { LocalHours } from './tz';
+import { VisitTracker } from './visits';
+
+export interface CorrelateOptions {
+  windowS: number;
+  rssiThreshold: number;
+  waitS: number;
+  sessionGapS: number;
+  filterDwellS: number;
+  windowHours: number;
+  /** IANA zone of the hourly figures; default the host's */
+  timeZone?: string;
+  /** upper-case camera serial → AP MACs whose observations count for it (config-maps.ts) */
+  cameraAps?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** "SERIAL/zone" → zone label, and "SERIAL" → camera name (config-maps.ts; the Dashboard API) */
+  labels?: ReadonlyMap<string, string>;
+}
+
+export const CORRELATE_DEFAULTS = Object.freeze({
+  windowS: 30,
+  rssiThreshold: 45,
+  waitS: 120,
+  sessionGapS: 300,
+  filterDwellS: 3600,
+  windowHours: 24,
+});
+
+export interface ObservationInput {
+  ts: number;
+  clientMac: string;
+  rssi: number;
+  apMac?: string | null;
+}
+
+export interface ActivityInput {
+  serial: string;
+  zone: string;
+  tsIn: number;
+  tsOut: number;
+  peakPeople: number;
+  [key: string]: unknown;
+}
+
+export interface CorrelatedDevice {
+  clientMac: string;
+  seenTime: string;
+  rssi: number;
+  apMac: string | null;
+}
+
+export interface Correlation {
+  activity: ActivityInput;
+  devices: CorrelatedDevice[];
+  deviceCount: number;
+}
+
+export interface SummaryCorrelation {
+  serial: string;
+  zone: string;
+  timeIn: string;
+  timeOut: string;
+  peakPeople: number;
+  devices: CorrelatedDevice[];
+}
+
+export interface Summary {
+  generatedAt: string;
+  timezone: string;
+  windowHours: number;
+  zones: { serial: string; zone: string; label: string | null; name: string | null; activities: number; people: number; lastActivityAt: string }[];
+  hourly: Record<string, number[]>;
+  cmxHourly: number[];
+  busiestHour: { mv: number | null; cmx: number | null };
+  visitors: { devices: number; visits: number; avgDwellS: number; filteredDevices: number };
+  devices: { clientMac: string; visits: number; dwellS: number; firstSeen: string; lastSeen: string; staff: boolean }[];
+  correlations: SummaryCorrelation[];
+}
+
+const HOUR = 3_600_000;
+export const MAX_SUMMARY_DEVICES = 100;
+export const MAX_SUMMARY_CORRELATIONS = 50;
+
+interface Pending {
+  activity: ActivityInput;
+  /** wall clock after which it is correlated anyway */
+  deadline: number;
+}
+
+/** Validates options (throws readable errors) and fills defaults. */
+export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): typeof CORRELATE_DEFAULTS {
+  const out: Record<string, number> = { ...CORRELATE_DEFAULTS };
+  const min: Record<string, number> = { windowS: 0, rssiThreshold: -200, waitS: 0, sessionGapS: 1, filterDwellS: 0, windowHours: 1 };
+  for (const key of Object.keys(CORRELATE_DEFAULTS)) {
+    const raw = (input as Record<string, unknown>)[key];
+    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
+    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
+    if (!Number.isFinite(n) || n < min[key]) throw new Error(`${key} must be a number ≥ ${min[key]}`);
+    out[key] = n;
+  }
+  if (out.windowHours > 24 * 31) throw new Error('windowHours must be at most 744 (31 days)');
+  return out as typeof CORRELATE_DEFAULTS;
+}
+
+export class Correlator {
+  readonly options: Required<Pick<CorrelateOptions, keyof typeof CORRELATE_DEFAULTS>> & CorrelateOptions;
+  readonly hours: LocalHours;
+  private readonly index = new ObservationIndex();
+  private readonly visits: VisitTracker;
+  /** activities in the window, in arrival order */
+  private activities: ActivityInput[] = [];
+  private pending: Pending[] = [];
+  /** newest first by tsIn, at most MAX_SUMMARY_CORRELATIONS */
+  private recent: SummaryCorrelation[] = [];
+  /** the newest observation time seen */
+  private watermark = -Infinity;
+  /** AP MACs interned: a few hundred at most, shared by every index entry */
+  private readonly aps = new Map<string, string>();
+  private readonly learnt = new Map<string, string>();
+  /** Bumped on every change: the node emits a summary when it moved. */
+  version = 0;
+
+  constructor(options: Partial<CorrelateOptions> = {}) {
+    const checked = correlateOptions(options as Record<string, unknown>);
+    this.options = { ...options, ...checked };
+    this.hours = new LocalHours(options.timeZone);
+    this.visits = new VisitTracker({ sessionGapS: this.options.sessionGapS });
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Observations held for correlation, devices with visits, activities in the window. */
+  get sizes(): { observations: number; devices: number; activities: number; pending: number } {
+    return { observations: this.index.size, devices: this.visits.deviceCount, activities: this.activities.length, pending: this.pending.length };
+  }
+
+  /** One observation (already past the receiver's filters). */
+  addObservation(o: ObservationInput): void {
+    const d = this.visits.add(o.clientMac, o.ts);
+    if (o.rssi > this.options.rssiThreshold) {
+      let ap: string | null = null;
+      if (o.apMac) {
+        ap = this.aps.get(o.apMac) ?? null;
+        if (ap === null) {
+          if (this.aps.size > 10_000) this.aps.clear();
+          this.aps.set(o.apMac, o.apMac);
+          ap = o.apMac;
+        }
+      }
+      this.index.add(o.ts, o.rssi, d, ap);
+    }
+    if (o.ts > this.watermark) this.watermark = o.ts;
+    this.version += 1;
+  }
+
+  /** A closed activity: counted at once, correlated when settled (see settle()). */
+  addActivity(a: ActivityInput, wallNow: number): void {
+    this.activities.push(a);
+    this.pending.push({ activity: a, deadline: wallNow + this.options.waitS * 1000 });
+    this.version += 1;
+  }
+
+  /** An activity from before a restart: counted, not correlated again. */
+  restoreActivity(a: ActivityInput): void {
+    this.activities.push(a);
+    this.version += 1;
+  }
+
+  /** A correlation from before a restart (for the summary's recent list). */
+  restoreCorrelation(c: SummaryCorrelation): void {
+    this.remember(c);
+    this.version += 1;
+  }
+
+  /** Correlates every pending activity whose time has come. */
+  settle(wallNow: number): Correlation[] {
+    if (this.pending.length === 0) return [];
+    const w = this.options.windowS * 1000;
+    const ready: Correlation[] = [];
+    const still: Pending[] = [];
+    for (const p of this.pending) {
+      if (this.watermark > p.activity.tsOut + w || wallNow >= p.deadline) ready.push(this.correlate(p.activity));
+      else still.push(p);
+    }
+    if (ready.length) {
+      this.pending = still;
+      this.version += 1;
+    }
+    return ready;
+  }
+
+  /** The devices near the camera during the activity (the index holds only rssi > threshold). */
+  correlate(a: ActivityInput): Correlation {
+    const w = this.options.windowS * 1000;
+    const aps = this.camerasAps(a.serial);
+    const best = new Map<string, { ts: number; rssi: number; ap: string | null }>();
+    this.index.range(a.tsIn - w, a.tsOut + w, (ts, rssi, device, ap) => {
+      if (aps && (ap === null || !aps.has(ap))) return;
+      const seen = best.get(device);
+      if (seen === undefined || rssi > seen.rssi) best.set(device, { ts, rssi, ap });
+    });
+    const devices: CorrelatedDevice[] = [];
+    const order = [...best.entries()].sort((x, y) => x[1].ts - y[1].ts || (x[0] < y[0] ? -1 : 1));
+    for (const [clientMac, b] of order) devices.push({ clientMac, seenTime: isoUtc(b.ts), rssi: b.rssi, apMac: b.ap });
+    const correlation: Correlation = { activity: a, devices, deviceCount: devices.length };
+    this.remember({
+      serial: a.serial,
+      zone: a.zone,
+      timeIn: isoUtc(a.tsIn),
+      timeOut: isoUtc(a.tsOut),
+      peakPeople: a.peakPeople,
+      devices,
+    });
+    return correlation;
+  }
+
+  private camerasAps(serial: string): ReadonlySet<string> | undefined {
+    const map = this.options.cameraAps;
+    if (!map || map.size === 0) return undefined;
+    return map.get(serial.toUpperCase());
+  }
+
+  /** Labels typed in the editor win over those learnt from the Dashboard API. */
+  private label(key: string): string | null {
+    return this.options.labels?.get(key) ?? this.learnt.get(key) ?? null;
+  }
+
+  /** Zone labels and camera names from the Dashboard API ("SERIAL/zone" or "SERIAL" → text). */
+  learnLabels(entries: Iterable<[string, string]>): void {
+    for (const [k, v] of entries) this.learnt.set(k, v);
+    this.version += 1;
+  }
+
+  private remember(c: SummaryCorrelation): void {
+    const list = this.recent;
+    let i = 0;
+    while (i < list.length && list[i].timeIn >= c.timeIn) i++;
+    list.splice(i, 0, c);
+    if (list.length > MAX_SUMMARY_CORRELATIONS) list.length = MAX_SUMMARY_CORRELATIONS;
+  }
+
+  /** Forgets what left the rolling window (observations still needed by a pending activity stay). */
+  evict(wallNow: number): void {
+    const start = wallNow - this.options.windowHours * HOUR;
+    let keepFrom = start - this.options.windowS * 1000;
+    for (const p of this.pending) keepFrom = Math.min(keepFrom, p.activity.tsIn - this.options.windowS * 1000);
+    this.index.evictBefore(keepFrom);
+    this.visits.evictBefore(start);
+    if (this.activities.length && this.activities[0].tsOut < start) {
+      this.activities = this.activities.filter((a) => a.tsOut >= start);
+    }
+  }
+
+  summary(wallNow: number): Summary {
+    this.evict(wallNow);
+    const start = wallNow - this.options.windowHours * HOUR;
+    const hours = this.hours;
+
+    // Zones and MV hourly counts.
+    const zones = new Map<string, Summary['zones'][number]>();
+    const hourly: Record<string, number[]> = {};
+    const mvTotal = new Array<number>(24).fill(0);
+    for (const a of this.activities) {
+      if (a.tsOut < start || a.tsIn > wallNow) continue;
+      const key = `${a.serial}/${a.zone}`;
+      let z = zones.get(key);
+      if (!z) {
+        z = {
+          serial: a.serial,
+          zone: a.zone,
+          label: this.label(`${a.serial.toUpperCase()}/${a.zone}`) ?? (a.zone === '0' ? 'Full frame' : null),
+          name: this.label(a.serial.toUpperCase()),
+          activities: 0,
+          people: 0,
+          lastActivityAt: isoUtc(a.tsIn),
+        };
+        zones.set(key, z);
+        hourly[key] = new Array<number>(24).fill(0);
+      }
+      z.activities += 1;
+      z.people += a.peakPeople;
+      if (isoUtc(a.tsIn) > z.lastActivityAt) z.lastActivityAt = isoUtc(a.tsIn);
+      const slots = hourly[key];
+      hours.forEachHour(Math.max(a.tsIn, start), Math.min(a.tsOut, wallNow), (h) => {
+        slots[h] += a.peakPeople;
+        mvTotal[h] += a.peakPeople;
+      });
+    }
+
+    // Visits, visitors and staff, CMX hourly counts.
+    const cmxHourly = new Array<number>(24).fill(0);
+    const devices: Summary['devices'] = [];
+    let visitorDevices = 0;
+    let visitorVisits = 0;
+    let visitorDwell = 0;
+    let staff = 0;
+    for (const d of this.visits.values()) {
+      let visits = 0;
+      let dwell = 0;
+      let first = Infinity;
+      let last = -Infinity;
+      for (const v of d.visits) {
+        if (v.last < start) continue;
+        visits += 1;
+        dwell += v.last - v.first;
+        if (v.first < first) first = v.first;
+        if (v.last > last) last = v.last;
+      }
+      if (visits === 0) continue;
+      const dwellS = dwell / 1000;
+      const isStaff = dwellS >= this.options.filterDwellS;
+      if (isStaff) {
+        staff += 1;
+      } else {
+        visitorDevices += 1;
+        visitorVisits += visits;
+        visitorDwell += dwellS;
+        for (const v of d.visits) {
+          if (v.last < start) continue;
+          hours.forEachHour(Math.max(v.first, start), Math.min(v.last, wallNow), (h) => {
+            cmxHourly[h] += 1;
+          });
+        }
+      }
+      devices.push({ clientMac: d.clientMac, visits, dwellS, firstSeen: isoUtc(first), lastSeen: isoUtc(last), staff: isStaff });
+    }
+    devices.sort((x, y) => (x.lastSeen < y.lastSeen ? 1 : x.lastSeen > y.lastSeen ? -1 : x.clientMac < y.clientMac ? -1 : 1));
+
+    return {
+      generatedAt: isoUtc(wallNow),
+      timezone: hours.timeZone,
+      windowHours: this.options.windowHours,
+      zones: [...zones.values()].sort((x, y) => (x.serial + '/' + x.zone < y.serial + '/' + y.zone ? -1 : 1)),
+      hourly,
+      cmxHourly,
+      busiestHour: { mv: busiest(mvTotal), cmx: busiest(cmxHourly) },
+      visitors: {
+        devices: visitorDevices,
+        visits: visitorVisits,
+        avgDwellS: visitorVisits ? Math.round((visitorDwell / visitorVisits) * 10) / 10 : 0,
+        filteredDevices: staff,
+      },
+      devices: devices.slice(0, MAX_SUMMARY_DEVICES),
+      correlations: this.recent.filter((c) => Date.parse(c.timeOut) >= start),
+    };
+  }
+}
+
+/** A correlation → its correlation.csv rows, one per device (none when no device matched). */
+export function correlationRows(c: Correlation): Record<string, unknown>[] {
+  const a = c.activity;
+  const timeIn = isoUtc(a.tsIn);
+  const timeOut = isoUtc(a.tsOut);
+  return c.devices.map((d) => ({
+    serial: a.serial,
+    zone: a.zone,
+    timeIn,
+    timeOut,
+    peakPeople: a.peakPeople,
+    clientMac: d.clientMac,
+    seenTime: d.seenTime,
+    rssi: d.rssi,
+    apMac: d.apMac,
+  }));
+}
+
+/** The hour with the highest count (the earliest on ties); null when all are 0. */
+export function busiest(slots: readonly number[]): number | null {
+  let best: number | null = null;
+  for (let h = 0; h < slots.length; h++) if (slots[h] > 0 && (best === null || slots[h] > slots[best])) best = h;
+  return best;
+}

@@ -1,0 +1,141 @@
+/**
+ * After a restart, the analytics are rebuilt from the CSV files csv-store wrote: only the part of
+ * each file inside the window is read (a binary search over the file finds where it starts), with
+ * csv-parse. Framework-free.
+ */
+import { createReadStream, promises as fsp } from 'fs';
+import { parse } from 'csv-parse';
+import { parseCsvLine, undefuse } from './csv';
+import type { ActivityInput, ObservationInput, SummaryCorrelation } from './correlate';
+
+/** Rows a little older than `since` are read too: the files are in arrival order, nearly time order. */
+const MARGIN = 3_600_000;
+const PROBE = 64 * 1024;
+
+async function readAt(h: fsp.FileHandle, pos: number, len: number): Promise<string> {
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await h.read(buf, 0, len, pos);
+  return buf.subarray(0, bytesRead).toString('utf8');
+}
+
+/**
+ * Byte offset of the first line whose time (column `timeColumn`) may be ≥ since − margin,
+ * assuming the file is roughly in time order; the header's end when unsure.
+ */
+async function seek(h: fsp.FileHandle, size: number, headerEnd: number, timeColumn: number, since: number): Promise<number> {
+  let lo = headerEnd;
+  let hi = size;
+  while (hi - lo > PROBE) {
+    const mid = Math.floor((lo + hi) / 2);
+    const text = await readAt(h, mid, 4096);
+    const nl = text.indexOf('\n');
+    const end = text.indexOf('\n', nl + 1);
+    if (nl < 0 || end < 0) break;
+    const t = Date.parse(undefuse(parseCsvLine(text.slice(nl + 1, end))[timeColumn] ?? ''));
+    if (Number.isFinite(t) && t < since - MARGIN) lo = mid + nl + 1;
+    else hi = mid;
+  }
+  // lo is a line start (the header's end, or just after a line break).
+  return lo;
+}
+
+/**
+ * Calls `onRow` with every record (an object keyed by the header) of the file whose time column
+ * is ≥ since. Resolves with the number of rows read; 0 when the file does not exist.
+ */
+export async function readCsvSince(
+  file: string,
+  timeColumnName: string,
+  since: number,
+  onRow: (row: Record<string, string>) => void,
+): Promise<number> {
+  let h: fsp.FileHandle;
+  try {
+    h = await fsp.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let start: number;
+  let columns: string[];
+  try {
+    const { size } = await h.stat();
+    const head = await readAt(h, 0, Math.min(size, 16 * 1024));
+    const nl = head.indexOf('\n');
+    if (nl < 0) return 0;
+    columns = parseCsvLine(head.slice(0, nl)).map(undefuse);
+    const timeColumn = columns.indexOf(timeColumnName);
+    if (timeColumn < 0) throw new Error(`${file} has no column ${timeColumnName}`);
+    start = await seek(h, size, Buffer.byteLength(head.slice(0, nl + 1)), timeColumn, since);
+  } finally {
+    await h.close();
+  }
+  let rows = 0;
+  const parser = createReadStream(file, { start }).pipe(
+    parse({ columns, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true }),
+  );
+  for await (const record of parser as AsyncIterable<Record<string, string>>) {
+    const t = Date.parse(record[timeColumnName]);
+    if (!(t >= since)) continue;
+    rows += 1;
+    onRow(record);
+  }
+  return rows;
+}
+
+const numOrNull = (v: string | undefined): number | null => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+
+/** A cmxData.csv row → an observation (null when unusable). */
+export function observationFromRow(row: Record<string, string>): ObservationInput | null {
+  const ts = Date.parse(row.time);
+  const rssi = numOrNull(row.rssi);
+  const clientMac = undefuse(row.clientMac ?? '');
+  if (!Number.isFinite(ts) || rssi === null || !clientMac) return null;
+  return { ts, clientMac, rssi, apMac: row.apMac ? undefuse(row.apMac) : null };
+}
+
+/** An mvData.csv row → an activity (null when unusable). */
+export function activityFromRow(row: Record<string, string>): ActivityInput | null {
+  const tsIn = Date.parse(row.timeIn);
+  const tsOut = Date.parse(row.timeOut);
+  const peakPeople = numOrNull(row.peakPeople);
+  if (!Number.isFinite(tsIn) || !Number.isFinite(tsOut) || peakPeople === null || !row.serial) return null;
+  return {
+    serial: undefuse(row.serial),
+    zone: undefuse(row.zone ?? '0'),
+    tsIn,
+    tsOut,
+    timeIn: row.timeIn,
+    timeOut: row.timeOut,
+    durationS: numOrNull(row.durationS) ?? (tsOut - tsIn) / 1000,
+    peakPeople,
+    messages: numOrNull(row.messages) ?? 0,
+  };
+}
+
+/** correlation.csv rows (one per device) → correlations, grouped by activity, in file order. */
+export class CorrelationRows {
+  private readonly groups = new Map<string, SummaryCorrelation>();
+
+  add(row: Record<string, string>): void {
+    if (!row.serial || !row.timeIn || !row.timeOut || !row.clientMac) return;
+    const key = `${row.serial}|${row.zone}|${row.timeIn}|${row.timeOut}`;
+    let c = this.groups.get(key);
+    if (!c) {
+      c = {
+        serial: undefuse(row.serial),
+        zone: undefuse(row.zone ?? '0'),
+        timeIn: row.timeIn,
+        timeOut: row.timeOut,
+        peakPeople: numOrNull(row.peakPeople) ?? 0,
+        devices: [],
+      };
+      this.groups.set(key, c);
+    }
+    c.devices.push({ clientMac: undefuse(row.clientMac), seenTime: row.seenTime, rssi: numOrNull(row.rssi) ?? 0, apMac: row.apMac ? undefuse(row.apMac) : null });
+  }
+
+  values(): SummaryCorrelation[] {
+    return [...this.groups.values()];
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Local hours of an IANA time zone: which hour-of-day (0–23) an instant falls in, and every local
+ * hour a time span overlaps (midnight and DST changes included, half-hour zones too).
+ */
+
+const QUARTER = 15 * 60_000;
+const HOUR = 3_600_000;
+
+/** The host's zone (what Node-RED runs in: TZ, or the system's). */
+export function hostTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** True when Intl knows the zone. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class LocalHours {
+  readonly timeZone: string;
+  private readonly fmt: Intl.DateTimeFormat;
+  /** UTC offset (ms) per quarter hour: zones change offset only on quarter-hour boundaries */
+  private readonly offsets = new Map<number, number>();
+
+  constructor(timeZone?: string) {
+    this.timeZone = timeZone && timeZone.trim() ? timeZone.trim() : hostTimeZone();
+    this.fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: this.timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  }
+
+  /** Local time minus UTC, in ms, at instant t. */
+  offset(t: number): number {
+    const q = Math.floor(t / QUARTER);
+    let off = this.offsets.get(q);
+    if (off === undefined) {
+      const at = q * QUARTER;
+      const parts: Record<string, number> = {};
+      for (const p of this.fmt.formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+      off = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - at;
+      if (this.offsets.size > 20_000) this.offsets.clear();
+      this.offsets.set(q, off);
+    }
+    return off;
+  }
+
+  /** The local hour of day (0–23) of instant t. */
+  hourOf(t: number): number {
+    const local = t + this.offset(t);
+    return Math.floor((((local % 86_400_000) + 86_400_000) % 86_400_000) / HOUR);
+  }
+
+  /**
+   * Calls `fn(hour)` once for every local clock hour that [from, to] overlaps, in order; a span
+   * of 30 hours visits some hours of day twice, as it should.
+   */
+  forEachHour(from: number, to: number, fn: (hour: number) => void): void {
+    if (!(to >= from)) return;
+    let t = from;
+    for (let guard = 0; guard < 24 * 400; guard++) {
+      fn(this.hourOf(t));
+      const local = t + this.offset(t);
+      const next = t + (HOUR - (((local % HOUR) + HOUR) % HOUR));
+      if (next > to) return;
+      t = next;
+    }
+  }
+}
