@@ -99,6 +99,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
     if (!validator) node.warn(RED._('cmx-receiver.errors.noValidator'));
+    if (!secret) node.warn(RED._('cmx-receiver.errors.noSecret'));
 
     function reject(res: Response, req: Request, code: number, error: string): void {
       rejected[code] = (rejected[code] ?? 0) + 1;

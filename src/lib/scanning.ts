@@ -72,13 +72,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * The SPEC's checks after the body was read and parsed, in order: no `data` → 400; wrong secret
- * → 403; major version not 2 or 3 → 400; unknown type → 400.
+ * → 403; major version not 2 or 3 → 400; unknown type → 400. With no secret configured every post
+ * is refused (403): an open receiver would store whatever anyone posts.
  */
 export function checkPost(body: unknown, secret: string): Verdict {
   if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
-  if (!secretEquals(body.secret, secret)) return { ok: false, status: 403, error: 'invalid secret' };
+  if (secret === '' || !secretEquals(body.secret, secret)) return { ok: false, status: 403, error: 'invalid secret' };
   const version = typeof body.version === 'string' || typeof body.version === 'number' ? String(body.version).trim() : '';
-  const major = /^\d+(\.\d+)*$/.test(version) ? parseInt(version, 10) : NaN;
+  const major = version.length <= MAX_TEXT && /^\d+(\.\d+)*$/.test(version) ? parseInt(version, 10) : NaN;
   if (major !== 2 && major !== 3) return { ok: false, status: 400, error: 'unsupported version' };
   const type = typeof body.type === 'string' ? body.type : '';
   const radio = Object.prototype.hasOwnProperty.call(TYPES, type) ? TYPES[type] : undefined;
@@ -95,7 +96,7 @@ function num(v: unknown): number | null {
     const n = Number(v);
     return Number.isFinite(n) ? n : null;
   }
-  if (Array.isArray(v) && v.length > 0) return num(v[0]);
+  if (Array.isArray(v) && v.length > 0 && !Array.isArray(v[0])) return num(v[0]);
   return null;
 }
 
@@ -274,7 +275,7 @@ export interface ObservationFilter {
 
 export function observationFilter(options: { minRssi?: unknown; apMacs?: unknown; radio?: unknown } = {}): ObservationFilter {
   const raw = options.minRssi;
-  const minRssi = raw === undefined || raw === null || raw === '' ? DEFAULT_MIN_RSSI : Number(raw);
+  const minRssi = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? DEFAULT_MIN_RSSI : Number(raw);
   if (!Number.isFinite(minRssi)) throw new Error('RSSI threshold must be a number');
   const list = Array.isArray(options.apMacs) ? options.apMacs : typeof options.apMacs === 'string' ? options.apMacs.split(/[\s,;]+/) : [];
   const apMacs = new Set<string>();

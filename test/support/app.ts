@@ -39,10 +39,13 @@ export interface App {
   cleanup(): void;
 }
 
-export async function startApp(extraEnv: Record<string, string> = {}, opts: { waitFor?: RegExp } = {}): Promise<App> {
+export async function startApp(
+  extraEnv: Record<string, string> = {},
+  opts: { waitFor?: RegExp; /** restart on the same folders as this earlier app */ after?: App } = {},
+): Promise<App> {
   const port = await freePort();
   const mqttPort = await freePort();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meraki-app-'));
+  const tmp = opts.after ? path.dirname(opts.after.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'meraki-app-'));
   const dataDir = path.join(tmp, 'data');
   const userDir = path.join(tmp, 'user');
   const env: NodeJS.ProcessEnv = {
