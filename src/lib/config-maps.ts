@@ -23,6 +23,7 @@ function lines(text: unknown): [number, string, string][] {
 export function parseCameraAps(text: unknown): Map<string, Set<string>> {
   const map = new Map<string, Set<string>>();
   for (const [n, serial, value] of lines(text)) {
+    if (!value) throw new Error(`line ${n}: no AP MAC after "${serial}"`);
     const macs = new Set<string>();
     for (const item of value.split(/[\s,;]+/).filter(Boolean)) {
       const mac = normaliseMac(item);

@@ -266,9 +266,7 @@ export class Correlator {
     for (const p of this.pending) keepFrom = Math.min(keepFrom, p.activity.tsIn - this.options.windowS * 1000);
     this.index.evictBefore(keepFrom);
     this.visits.evictBefore(start);
-    if (this.activities.length && this.activities[0].tsOut < start) {
-      this.activities = this.activities.filter((a) => a.tsOut >= start);
-    }
+    if (this.activities.some((a) => a.tsOut < start)) this.activities = this.activities.filter((a) => a.tsOut >= start);
   }
 
   summary(wallNow: number): Summary {

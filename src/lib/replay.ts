@@ -12,10 +12,14 @@ import type { ActivityInput, ObservationInput, SummaryCorrelation } from './corr
 const MARGIN = 3_600_000;
 const PROBE = 64 * 1024;
 
-async function readAt(h: fsp.FileHandle, pos: number, len: number): Promise<string> {
+async function readBytes(h: fsp.FileHandle, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   const { bytesRead } = await h.read(buf, 0, len, pos);
-  return buf.subarray(0, bytesRead).toString('utf8');
+  return buf.subarray(0, bytesRead);
+}
+
+async function readAt(h: fsp.FileHandle, pos: number, len: number): Promise<string> {
+  return (await readBytes(h, pos, len)).toString('utf8');
 }
 
 /**
@@ -27,11 +31,12 @@ async function seek(h: fsp.FileHandle, size: number, headerEnd: number, timeColu
   let hi = size;
   while (hi - lo > PROBE) {
     const mid = Math.floor((lo + hi) / 2);
-    const text = await readAt(h, mid, 4096);
-    const nl = text.indexOf('\n');
-    const end = text.indexOf('\n', nl + 1);
+    // Line breaks are found in bytes: `lo` is a byte offset (multi-byte text would shift a character index).
+    const bytes = await readBytes(h, mid, 4096);
+    const nl = bytes.indexOf(0x0a);
+    const end = bytes.indexOf(0x0a, nl + 1);
     if (nl < 0 || end < 0) break;
-    const t = Date.parse(undefuse(parseCsvLine(text.slice(nl + 1, end))[timeColumn] ?? ''));
+    const t = Date.parse(undefuse(parseCsvLine(bytes.subarray(nl + 1, end).toString('utf8'))[timeColumn] ?? ''));
     if (Number.isFinite(t) && t < since - MARGIN) lo = mid + nl + 1;
     else hi = mid;
   }

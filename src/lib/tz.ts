@@ -71,8 +71,15 @@ export class LocalHours {
     let t = from;
     for (let guard = 0; guard < 24 * 400; guard++) {
       fn(this.hourOf(t));
-      const local = t + this.offset(t);
-      const next = t + (HOUR - (((local % HOUR) + HOUR) % HOUR));
+      const off = this.offset(t);
+      const local = t + off;
+      let next = t + (HOUR - (((local % HOUR) + HOUR) % HOUR));
+      if (this.offset(next - 1) !== off) {
+        // the offset changes inside this local hour (Pacific/Chatham at 02:45): a new clock hour starts there
+        let q = (Math.floor(t / QUARTER) + 1) * QUARTER;
+        while (this.offset(q) === off) q += QUARTER;
+        next = q;
+      }
       if (next > to) return;
       t = next;
     }

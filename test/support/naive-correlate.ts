@@ -72,11 +72,15 @@ export function naiveVisits(all: NaiveObservation[], sessionGapS: number): Map<s
   return out;
 }
 
-/** The local clock hour at t ("2024-06-20 10"), straight from Intl. */
-function naiveClockHour(t: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23',
-  }).format(t);
+/**
+ * The local clock hour at t (label "2024-06-20, 10h GMT+01:00", hour 10), straight from Intl. The UTC
+ * offset is part of the label: when clocks go back, 01:00 BST and 01:00 GMT are two different hours.
+ */
+function naiveClockHour(t: number, timeZone: string): { label: string; hour: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset',
+  }).formatToParts(t);
+  return { label: parts.map((p) => p.value).join(''), hour: Number(parts.find((p) => p.type === 'hour')!.value) };
 }
 
 /** Every local clock hour [from, to] overlaps (as hours of day), walking the span minute by minute. */
@@ -87,9 +91,9 @@ export function naiveHours(from: number, to: number, timeZone: string): number[]
     // a minute step can jump over an hour boundary only at its end: look at the boundary too
     const probe = Math.min(t, to);
     const clock = naiveClockHour(probe, timeZone);
-    if (clock !== prev) {
-      out.push(Number(clock.slice(-2)));
-      prev = clock;
+    if (clock.label !== prev) {
+      out.push(clock.hour);
+      prev = clock.label;
     }
     if (t >= to) break;
   }
