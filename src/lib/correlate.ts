@@ -132,9 +132,11 @@ export class Correlator {
   private recent: SummaryCorrelation[] = [];
   /** the newest observation time seen */
   private watermark = -Infinity;
-  /** AP MACs interned: a few hundred at most, shared by every index entry */
-  private readonly aps = new Map<string, string>();
   private readonly learnt = new Map<string, string>();
+  /** scratch space of correlate(): best position per device id, and which ids this query saw */
+  private best = new Int32Array(1024);
+  private stamp = new Uint32Array(1024);
+  private query = 0;
   /** Bumped on every change: the node emits a summary when it moved. */
   version = 0;
 
@@ -156,19 +158,8 @@ export class Correlator {
 
   /** One observation (already past the receiver's filters). */
   addObservation(o: ObservationInput): void {
-    const d = this.visits.add(o.clientMac, o.ts);
-    if (o.rssi > this.options.rssiThreshold) {
-      let ap: string | null = null;
-      if (o.apMac) {
-        ap = this.aps.get(o.apMac) ?? null;
-        if (ap === null) {
-          if (this.aps.size > 10_000) this.aps.clear();
-          this.aps.set(o.apMac, o.apMac);
-          ap = o.apMac;
-        }
-      }
-      this.index.add(o.ts, o.rssi, d, ap);
-    }
+    this.visits.add(o.clientMac, o.ts);
+    if (o.rssi > this.options.rssiThreshold) this.index.add(o.ts, o.rssi, o.clientMac, o.apMac || null);
     if (o.ts > this.watermark) this.watermark = o.ts;
     this.version += 1;
   }
@@ -213,15 +204,53 @@ export class Correlator {
   correlate(a: ActivityInput): Correlation {
     const w = this.options.windowS * 1000;
     const aps = this.camerasAps(a.serial);
-    const best = new Map<string, { ts: number; rssi: number; ap: string | null }>();
-    this.index.range(a.tsIn - w, a.tsOut + w, (ts, rssi, device, ap) => {
-      if (aps && (ap === null || !aps.has(ap))) return;
-      const seen = best.get(device);
-      if (seen === undefined || rssi > seen.rssi) best.set(device, { ts, rssi, ap });
-    });
-    const devices: CorrelatedDevice[] = [];
-    const order = [...best.entries()].sort((x, y) => x[1].ts - y[1].ts || (x[0] < y[0] ? -1 : 1));
-    for (const [clientMac, b] of order) devices.push({ clientMac, seenTime: isoUtc(b.ts), rssi: b.rssi, apMac: b.ap });
+    const index = this.index;
+    const [start, end] = index.span(a.tsIn - w, a.tsOut + w);
+    // Per device id, the position of its best entry; `stamp` marks ids seen in this query.
+    const ids = index.deviceIds;
+    if (this.best.length < ids) {
+      this.best = new Int32Array(Math.max(ids, this.best.length * 2));
+      this.stamp = new Uint32Array(this.best.length);
+    }
+    const best = this.best;
+    const stamp = this.stamp;
+    if (++this.query === 0xffffffff) {
+      stamp.fill(0);
+      this.query = 1;
+    }
+    const q = this.query;
+    const touched: number[] = [];
+    for (let i = start; i < end; i++) {
+      if (aps) {
+        const ap = index.apAt(i);
+        if (ap === null || !aps.has(ap)) continue;
+      }
+      const d = index.deviceAt(i);
+      if (stamp[d] !== q) {
+        stamp[d] = q;
+        best[d] = i;
+        touched.push(d);
+      } else if (index.rssiAt(i) > index.rssiAt(best[d])) {
+        best[d] = i; // strictly stronger: on ties the earlier one stays
+      }
+    }
+    // In time order (positions are sorted by time), MAC order for equal times.
+    const pos = new Int32Array(touched.length);
+    for (let k = 0; k < touched.length; k++) pos[k] = best[touched[k]];
+    pos.sort();
+    const devices: CorrelatedDevice[] = new Array(pos.length);
+    for (let k = 0; k < pos.length; k++) {
+      const i = pos[k];
+      devices[k] = { clientMac: index.macOf(index.deviceAt(i)), seenTime: isoUtc(index.tsAt(i)), rssi: index.rssiAt(i), apMac: index.apAt(i) };
+    }
+    for (let k = 1; k < pos.length; k++) {
+      if (index.tsAt(pos[k]) !== index.tsAt(pos[k - 1])) continue;
+      let end = k + 1;
+      while (end < pos.length && index.tsAt(pos[end]) === index.tsAt(pos[k - 1])) end++;
+      const run = devices.slice(k - 1, end).sort((x, y) => (x.clientMac < y.clientMac ? -1 : 1));
+      devices.splice(k - 1, run.length, ...run);
+      k = end - 1;
+    }
     const correlation: Correlation = { activity: a, devices, deviceCount: devices.length };
     this.remember({
       serial: a.serial,

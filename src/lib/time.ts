@@ -47,6 +47,9 @@ const pad3 = (n: number): string => (n < 10 ? '00' + n : n < 100 ? '0' + n : '' 
 /** The date part of the last day formatted: camera messages mostly fall on the same day. */
 let lastDay = -1;
 let lastDate = '';
+/** ... and the date-hour-minute part of the last minute formatted. */
+let lastMinute = -1;
+let lastMinuteText = '';
 
 /**
  * Epoch ms → ISO-8601 UTC (`2024-06-20T08:00:12.345Z`), exactly as Date#toISOString but several
@@ -54,6 +57,12 @@ let lastDate = '';
  */
 export function isoUtc(ms: number): string {
   if (!(ms >= 0 && ms < 253402300800000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const minute = Math.floor(ms / 60000);
+  if (minute === lastMinute) {
+    const rest = ms - minute * 60000;
+    const sec = Math.floor(rest / 1000);
+    return `${lastMinuteText}${pad2(sec)}.${pad3(rest - sec * 1000)}Z`;
+  }
   const days = Math.floor(ms / 86400000);
   let rest = ms - days * 86400000;
   const h = Math.floor(rest / 3600000);
@@ -63,7 +72,11 @@ export function isoUtc(ms: number): string {
   const sec = Math.floor(rest / 1000);
   const milli = rest - sec * 1000;
   const time = `${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
-  if (days === lastDay) return lastDate + time;
+  if (days === lastDay) {
+    lastMinute = minute;
+    lastMinuteText = `${lastDate}${pad2(h)}:${pad2(mi)}:`;
+    return lastDate + time;
+  }
   // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-compatible low-level date algorithms").
   const z = days + 719468;
   const era = Math.floor(z / 146097);
@@ -76,5 +89,7 @@ export function isoUtc(ms: number): string {
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   lastDay = days;
   lastDate = `${y}-${pad2(m)}-${pad2(d)}T`;
+  lastMinute = minute;
+  lastMinuteText = `${lastDate}${pad2(h)}:${pad2(mi)}:`;
   return lastDate + time;
 }
