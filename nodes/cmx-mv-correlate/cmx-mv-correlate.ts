@@ -13,6 +13,7 @@ import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
 import { isTimeZone } from '../../src/lib/tz';
+import type { MerakiApiNode } from '../../src/red/meraki-api-node';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CorrelateDef extends NodeDef {
@@ -30,7 +31,12 @@ interface CorrelateDef extends NodeDef {
   replayCmx: string;
   replayMv: string;
   replayCorrelation: string;
+  /** optional meraki-api config: zone labels and camera names */
+  api?: string;
 }
+
+/** Dashboard API look-ups per camera: done once; a failure is tried again after this long. */
+const LABEL_RETRY_MS = 10 * 60_000;
 
 type Item = { kind: 'observation'; value: ObservationInput } | { kind: 'activity'; value: ActivityInput } | { kind: 'invalid'; reason: string };
 
@@ -129,6 +135,26 @@ export = function (RED: NodeAPI): void {
 
     const summaryMsg = (): NodeMessage => ({ topic: 'summary', payload: correlator.summary(Date.now()) });
 
+    // Zone labels and camera names from the Dashboard API, once per camera.
+    const api = config.api ? (RED.nodes.getNode(config.api) as MerakiApiNode | null) : null;
+    const lookedUp = new Map<string, number>(); // serial → time of the last attempt (Infinity: done)
+    const learn = (serial: string): void => {
+      const client = api?.client;
+      const key = serial.toUpperCase();
+      const last = lookedUp.get(key);
+      if (!client || (last !== undefined && Date.now() - last < LABEL_RETRY_MS)) return;
+      lookedUp.set(key, Date.now());
+      Promise.all([client.getDevice(serial), client.getZones(serial)])
+        .then(([device, zones]) => {
+          const entries: [string, string][] = [];
+          if (device && typeof device.name === 'string' && device.name) entries.push([key, device.name]);
+          for (const z of zones) if (z.label) entries.push([`${key}/${z.id}`, z.label]);
+          correlator.learnLabels(entries);
+          lookedUp.set(key, Infinity);
+        })
+        .catch((err: Error) => node.warn(RED._('cmx-mv-correlate.errors.labels', { serial, reason: err.message })));
+    };
+
     node.on('input', (msg, send, done) => {
       if (msg.topic === 'summary' || msg.payload === 'summary') {
         msg.payload = correlator.summary(Date.now());
@@ -144,7 +170,10 @@ export = function (RED: NodeAPI): void {
       for (const p of items) {
         const item = classify(p);
         if (item.kind === 'observation') correlator.addObservation(item.value);
-        else if (item.kind === 'activity') correlator.addActivity(item.value, now);
+        else if (item.kind === 'activity') {
+          correlator.addActivity(item.value, now);
+          learn(item.value.serial);
+        }
         else problems.push(item.reason);
       }
       if (problems.length) {
@@ -201,6 +230,7 @@ export = function (RED: NodeAPI): void {
           const a = activityFromRow(row);
           if (a && !closed) {
             correlator.restoreActivity(a);
+            learn(a.serial);
             counts.activities += 1;
           }
         });

@@ -1,0 +1,72 @@
+/**
+ * meraki-api (config): the Dashboard API key (a credential) and base URL. Owns one client and one
+ * rate limiter shared by every node that uses it, and shows its state on their status
+ * (rate limited, unauthorised), like core mqtt-broker does for its users.
+ */
+import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
+import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
+import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+
+interface MerakiApiDef extends NodeDef {
+  baseUrl: string;
+  timeoutS: string;
+  rate: string;
+}
+
+const DEFAULT_BASE = 'https://api.meraki.com/api/v1';
+
+export = function (RED: NodeAPI): void {
+  function MerakiApiConfigNode(this: Node<Record<string, unknown>>, config: MerakiApiDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this as unknown as MerakiApiNode;
+    const users = new Set<Node>();
+    let state: NodeStatus = {};
+    const show = (s: NodeStatus): void => {
+      state = s;
+      for (const u of users) u.status(s);
+    };
+    node.client = null;
+    node.problem = null;
+    const key = (node.credentials?.apiKey ?? '').trim();
+    try {
+      if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
+      const timeoutS = Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 10;
+      const rate = Number(config.rate) > 0 ? Number(config.rate) : 10;
+      let last: string | null = null;
+      node.client = new MerakiClient({
+        baseUrl: (config.baseUrl ?? '').trim() || DEFAULT_BASE,
+        apiKey: key,
+        timeoutMs: timeoutS * 1000,
+        limiter: new RateLimiter(rate, rate),
+        onEvent: (event) => {
+          if (event === last) return;
+          last = event;
+          if (event === 'rate-limited') show({ fill: 'yellow', shape: 'ring', text: RED._('meraki-api.status.rateLimited') });
+          else if (event === 'unauthorised') show({ fill: 'red', shape: 'ring', text: RED._('meraki-api.status.unauthorised') });
+          else show({ fill: 'green', shape: 'dot', text: RED._('meraki-api.status.ok') });
+        },
+      });
+    } catch (err) {
+      node.problem = (err as Error).message;
+      state = { fill: 'grey', shape: 'ring', text: RED._('meraki-api.status.off') };
+    }
+
+    node.register = (user) => {
+      users.add(user);
+      user.status(state);
+    };
+    node.deregister = (user) => {
+      users.delete(user);
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      node.client?.limiter.stop();
+      users.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('meraki-api', MerakiApiConfigNode, {
+    credentials: { apiKey: { type: 'password' } },
+  });
+};
