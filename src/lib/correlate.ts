@@ -125,8 +125,9 @@ export class Correlator {
   readonly hours: LocalHours;
   private readonly index = new ObservationIndex();
   private readonly visits: VisitTracker;
-  /** activities in the window, in arrival order */
+  /** activities in the window, in arrival order, and the earliest end among them */
   private activities: ActivityInput[] = [];
+  private minTsOut = Infinity;
   private pending: Pending[] = [];
   /** newest first by tsIn, at most MAX_SUMMARY_CORRELATIONS */
   private recent: SummaryCorrelation[] = [];
@@ -167,6 +168,7 @@ export class Correlator {
   /** A closed activity: counted at once, correlated when settled (see settle()). */
   addActivity(a: ActivityInput, wallNow: number): void {
     this.activities.push(a);
+    if (a.tsOut < this.minTsOut) this.minTsOut = a.tsOut;
     this.pending.push({ activity: a, deadline: wallNow + this.options.waitS * 1000 });
     this.version += 1;
   }
@@ -174,6 +176,7 @@ export class Correlator {
   /** An activity from before a restart: counted, not correlated again. */
   restoreActivity(a: ActivityInput): void {
     this.activities.push(a);
+    if (a.tsOut < this.minTsOut) this.minTsOut = a.tsOut;
     this.version += 1;
   }
 
@@ -295,7 +298,10 @@ export class Correlator {
     for (const p of this.pending) keepFrom = Math.min(keepFrom, p.activity.tsIn - this.options.windowS * 1000);
     this.index.evictBefore(keepFrom);
     this.visits.evictBefore(start);
-    if (this.activities.some((a) => a.tsOut < start)) this.activities = this.activities.filter((a) => a.tsOut >= start);
+    if (this.minTsOut < start) {
+      this.activities = this.activities.filter((a) => a.tsOut >= start);
+      this.minTsOut = this.activities.reduce((m, a) => Math.min(m, a.tsOut), Infinity);
+    }
   }
 
   summary(wallNow: number): Summary {
