@@ -34,13 +34,16 @@ export async function stop(): Promise<void> {
   await helper.stopServer();
 }
 
-/** Loads and starts a flow, then removes the helper's spies (see the file comment). */
-export async function load(modules: NodeModule[], flow: object[]): Promise<void> {
+/**
+ * Loads and starts a flow, then removes the helper's spies (see the file comment). `credentials`
+ * (node id → credentials) as node-red-node-test-helper takes them; none by default.
+ */
+export async function load(modules: NodeModule[], flow: object[], credentials?: Record<string, object>): Promise<void> {
   const proto = helper._NodePrototype;
   const log = helper._log;
   const saved = PROXIED.map((m) => proto[m]);
   const savedLog = log.log;
-  await helper.load(modules, flow);
+  await helper.load(modules, flow, credentials ?? {});
   const spiedSend = proto.send;
   PROXIED.forEach((m, i) => {
     proto[m] = saved[i];
@@ -94,4 +97,16 @@ export function counter(id: string): { readonly count: number; reset(): void; un
       });
     },
   };
+}
+
+/** Node-RED's own core HTTP nodes (http in, http response). */
+export function coreHttpNodes(): NodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('@node-red/nodes/core/network/21-httpin.js', { paths: [require.resolve('node-red')] }));
+}
+
+/** Node-RED's own core change node. */
+export function coreChangeNode(): NodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('@node-red/nodes/core/function/15-change.js', { paths: [require.resolve('node-red')] }));
 }
