@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { compact } from '../../src/lib/format';
 import { readJsonBody } from '../../src/lib/http-body';
 import {
-  anonymise, checkPost, keep, normalise, Observation, ObservationFilter, observationFilter, PostInfo,
+  anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser,
 } from '../../src/lib/scanning';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -110,7 +110,13 @@ export = function (RED: NodeAPI): void {
         lastWarn.set(error, now);
         node.warn(RED._('cmx-receiver.errors.rejected', { code, reason: error, from: req.ip ?? req.socket?.remoteAddress ?? '?' }));
       }
-      if (code === 413) res.setHeader('Connection', 'close');
+      if (code === 413) {
+        // Read the rest and throw it away, so that the sender gets the answer instead of a reset
+        // connection; past 4× the limit, close the connection instead.
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > 4 * limit) res.setHeader('Connection', 'close');
+        else req.resume();
+      }
       res.status(code).json({ error });
     }
 
@@ -129,13 +135,27 @@ export = function (RED: NodeAPI): void {
       step();
     }
 
+    /** Normalises a slice per event-loop turn (huge posts must not hold other requests up), then sends. */
     function handlePost(post: PostInfo): void {
-      const all = normalise(post);
-      const kept = all.filter((o) => keep(o, filter));
-      if (config.anonymise) anonymise(kept, creds.salt!, hashFormat);
+      const work = new PostNormaliser(post);
       lastRejection = null;
-      if (kept.length) emit(kept);
-      else status.touch();
+      const step = (): void => {
+        if (closing) return;
+        try {
+          work.step(SLICE);
+          if (!work.done) {
+            setImmediate(step);
+            return;
+          }
+          const kept = work.result().filter((o) => keep(o, filter));
+          if (config.anonymise) anonymise(kept, creds.salt!, hashFormat);
+          if (kept.length) emit(kept);
+          else status.touch();
+        } catch (err) {
+          node.error(RED._('cmx-receiver.errors.process', { reason: (err as Error).message }));
+        }
+      };
+      step();
     }
 
     let closing = false;

@@ -6,7 +6,7 @@
  */
 import { promises as fsp, constants as fsc } from 'fs';
 import * as path from 'path';
-import { headerLine, parseCsvLine, toCsvLines, undefuse } from './csv';
+import { Cell, headerLine, parseCsvLine, rowsToCsv, toRows, undefuse } from './csv';
 
 export interface CsvFileOptions {
   /** absolute or relative path of the .csv file */
@@ -25,6 +25,9 @@ interface Pending {
 
 /** How much of the file's end is read to find its last line break. */
 const TAIL_CHUNK = 64 * 1024;
+/** Rows formatted and written at once at most: a long queue goes out in several writes, so the
+ *  event loop is never held for long. */
+const MAX_BATCH_ROWS = 2000;
 
 export class CsvFile {
   readonly file: string;
@@ -36,6 +39,7 @@ export class CsvFile {
   private size = 0;
   private needsHeader = false;
   private queue: Pending[] = [];
+  private waitingRows = 0;
   private writing: Promise<void> | null = null;
   private opening: Promise<void> | null = null;
   private closed = false;
@@ -60,9 +64,7 @@ export class CsvFile {
 
   /** Number of records waiting for the disk. */
   get backlog(): number {
-    let n = 0;
-    for (const p of this.queue) n += p.records.length;
-    return n;
+    return this.waitingRows;
   }
 
   /** Creates the folder, repairs a torn last line, reads or checks the header, opens the file. */
@@ -85,6 +87,7 @@ export class CsvFile {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
+      this.waitingRows += records.length;
       this.kick();
     });
   }
@@ -115,8 +118,14 @@ export class CsvFile {
 
   private async drain(): Promise<void> {
     while (this.queue.length) {
-      const batch = this.queue;
-      this.queue = [];
+      let take = 0;
+      let rows = 0;
+      while (take < this.queue.length && (take === 0 || rows + this.queue[take].records.length <= MAX_BATCH_ROWS)) {
+        rows += this.queue[take].records.length;
+        take += 1;
+      }
+      const batch = this.queue.splice(0, take);
+      this.waitingRows -= rows;
       let written: Pending[];
       try {
         await this.open();
@@ -134,19 +143,20 @@ export class CsvFile {
   private async writeBatch(batch: Pending[]): Promise<Pending[]> {
     // Columns are settled only now, after open() has read any existing header.
     if (this.columns === null) this.columns = Object.keys(batch[0].records[0]);
-    let text = '';
-    let rows = 0;
+    const cells: Cell[][] = [];
     const ok: Pending[] = [];
     for (const p of batch) {
       try {
-        text += toCsvLines(p.records, this.columns);
-        rows += p.records.length;
+        const rows = toRows(p.records, this.columns);
+        for (const r of rows) cells.push(r);
         ok.push(p);
       } catch (err) {
         p.reject(err as Error);
       }
     }
+    const rows = cells.length;
     if (rows === 0) return ok;
+    let text = rowsToCsv(cells);
     if (this.needsHeader) text = headerLine(this.columns) + text;
     const buf = Buffer.from(text, 'utf8');
     const h = this.handle!;

@@ -60,9 +60,8 @@ function own(record: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
-/** Records → CSV text with one line per record (and a trailing newline), in column order. */
-export function toCsvLines(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
-  if (records.length === 0) return '';
+/** Records → rows of cells, in column order. */
+export function toRows(records: readonly Record<string, unknown>[], columns: readonly string[]): Cell[][] {
   const rows: Cell[][] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
@@ -70,7 +69,17 @@ export function toCsvLines(records: readonly Record<string, unknown>[], columns:
     for (let c = 0; c < columns.length; c++) row[c] = toCell(own(record, columns[c]));
     rows[i] = row;
   }
-  return stringify(rows, { eof: true, record_delimiter: 'unix' });
+  return rows;
+}
+
+/** Rows of cells → CSV text, one line each (and a trailing newline); one csv-stringify call. */
+export function rowsToCsv(rows: readonly Cell[][]): string {
+  return rows.length === 0 ? '' : stringify(rows as Cell[][], { eof: true, record_delimiter: 'unix' });
+}
+
+/** Records → CSV text with one line per record (and a trailing newline), in column order. */
+export function toCsvLines(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  return rowsToCsv(toRows(records, columns));
 }
 
 /** The header line for these columns (names are defused too: they may come from records). */

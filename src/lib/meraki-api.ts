@@ -177,7 +177,10 @@ export class MerakiClient {
         await sleep(500 * 2 ** attempt);
         continue;
       }
-      const text = await res.text();
+      const text = await res.text().catch((err: Error) => {
+        const timedOut = err?.name === 'AbortError';
+        throw new ApiError(`${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : err?.message}`, timedOut ? 'timeout' : 'network', res.status);
+      });
       if (res.status === 401 || res.status === 403) this.onEvent('unauthorised');
       if (!res.ok) throw new ApiError(`${method} ${path}: ${describe(res.status, text)}`, kindOf(res.status), res.status);
       this.onEvent('ok');
@@ -210,14 +213,15 @@ export class MerakiClient {
           signal: ctrl.signal,
         });
       } catch (err) {
+        clearTimeout(timer);
         const timedOut = ctrl.signal.aborted;
         throw new ApiError(
           timedOut ? `${method} ${pathOf(url, this.baseUrl)}: no answer within ${this.timeoutMs} ms` : `${method} ${pathOf(url, this.baseUrl)}: ${(err as Error).message}`,
           timedOut ? 'timeout' : 'network',
         );
-      } finally {
-        clearTimeout(timer);
       }
+      // The timer runs on: it also bounds the reading of the body (a stalled body would hang).
+      timer.unref?.();
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, target);

@@ -130,55 +130,89 @@ export interface NormaliseStats {
 
 /** A post that passed checkPost() → observations, one per client and time (strongest signal kept). */
 export function normalise(post: PostInfo, stats?: NormaliseStats): Observation[] {
-  const st = stats ?? { read: 0, invalid: 0, duplicates: 0 };
-  const list = post.data.observations;
-  if (!Array.isArray(list)) return [];
-  const byKey = new Map<string, Observation>();
-  const add = (o: Observation | null): void => {
-    if (!o) {
-      st.invalid += 1;
-      return;
+  const n = new PostNormaliser(post, stats);
+  n.step(Infinity);
+  return n.result();
+}
+
+/**
+ * normalise() a slice at a time, so that a post of tens of thousands of observations can be
+ * worked through between other requests. Deduplication covers the whole post.
+ */
+export class PostNormaliser {
+  readonly stats: NormaliseStats;
+  private readonly list: unknown[];
+  private readonly byKey = new Map<string, Observation>();
+  private next = 0;
+  private readonly apMac: string | null = null;
+  private readonly floor: string | null = null;
+
+  constructor(
+    private readonly post: PostInfo,
+    stats?: NormaliseStats,
+  ) {
+    this.stats = stats ?? { read: 0, invalid: 0, duplicates: 0 };
+    this.list = Array.isArray(post.data.observations) ? post.data.observations : [];
+    if (post.major === 2) {
+      this.apMac = normaliseMac(post.data.apMac);
+      const floors = post.data.apFloors;
+      this.floor = Array.isArray(floors) ? text(floors.find((f) => typeof f === 'string' && f !== '')) : null;
     }
-    const key = o.clientMac + '|' + o.ts;
-    const seen = byKey.get(key);
-    if (seen) {
-      st.duplicates += 1;
-      if (o.rssi > seen.rssi) byKey.set(key, o);
-    } else {
-      byKey.set(key, o);
-    }
-  };
-  if (post.major === 2) {
-    const apMac = normaliseMac(post.data.apMac);
-    const floors = post.data.apFloors;
-    const floor = Array.isArray(floors) ? text(floors.find((f) => typeof f === 'string' && f !== '')) : null;
-    for (const raw of list) {
-      st.read += 1;
-      add(isObject(raw) ? fromV2(raw, post, apMac, floor) : null);
-    }
-  } else {
-    for (const raw of list) {
+  }
+
+  get done(): boolean {
+    return this.next >= this.list.length;
+  }
+
+  /** Reads up to `count` more entries of data.observations (v2 observations, v3 clients). */
+  step(count: number): void {
+    const end = Math.min(this.list.length, this.next + count);
+    for (; this.next < end; this.next++) {
+      const raw = this.list[this.next];
+      if (this.post.major === 2) {
+        this.stats.read += 1;
+        this.add(isObject(raw) ? fromV2(raw, this.post, this.apMac, this.floor) : null);
+        continue;
+      }
       if (!isObject(raw)) {
-        st.read += 1;
-        add(null);
+        this.stats.read += 1;
+        this.add(null);
         continue;
       }
       const locations = Array.isArray(raw.locations) ? raw.locations : [];
       let found = 0;
       for (const loc of locations) {
-        st.read += 1;
-        const o = isObject(loc) ? fromV3(raw, loc, post) : null;
-        add(o);
+        this.stats.read += 1;
+        const o = isObject(loc) ? fromV3(raw, loc, this.post) : null;
+        this.add(o);
         if (o) found += 1;
       }
       if (found === 0) {
         // Heard by fewer than 3 APs: no location, only the nearest AP.
-        st.read += 1;
-        add(isObject(raw.latestRecord) ? fromV3(raw, null, post) : null);
+        this.stats.read += 1;
+        this.add(isObject(raw.latestRecord) ? fromV3(raw, null, this.post) : null);
       }
     }
   }
-  return [...byKey.values()];
+
+  result(): Observation[] {
+    return [...this.byKey.values()];
+  }
+
+  private add(o: Observation | null): void {
+    if (!o) {
+      this.stats.invalid += 1;
+      return;
+    }
+    const key = o.clientMac + '|' + o.ts;
+    const seen = this.byKey.get(key);
+    if (seen) {
+      this.stats.duplicates += 1;
+      if (o.rssi > seen.rssi) this.byKey.set(key, o);
+    } else {
+      this.byKey.set(key, o);
+    }
+  }
 }
 
 function base(raw: Record<string, unknown>, post: PostInfo): Omit<Observation, 'ts' | 'time' | 'clientMac' | 'apMac' | 'rssi' | 'rssiDbm' | 'lat' | 'lng' | 'unc' | 'x' | 'y' | 'floor'> {

@@ -64,6 +64,8 @@ export async function takeSnapshot(client: MerakiClient, serial: string, zone: s
       } else {
         await res.body?.cancel().catch(() => undefined);
       }
+      // stopped (node closing) while the image or the footage link was on its way: no result
+      if (options.signal?.aborted) throw new ApiError('stopped', 'network');
       return result;
     }
     if (res) await res.arrayBuffer().catch(() => undefined);
