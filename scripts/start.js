@@ -28,7 +28,7 @@ function applyDefaults() {
   env.DATA_DIR = path.resolve(root, env.DATA_DIR || 'data');
   env.MERAKI_API_BASE = env.MERAKI_API_BASE || 'https://api.meraki.com/api/v1';
   env.NODE_RED_USER_DIR = path.resolve(root, env.NODE_RED_USER_DIR || '.node-red');
-  for (const name of ['CMX_VALIDATOR', 'CMX_SECRET', 'MERAKI_API_KEY']) env[name] = env[name] || '';
+  for (const name of ['CMX_VALIDATOR', 'CMX_SECRET', 'MERAKI_API_KEY', 'CAMERA_APS']) env[name] = env[name] || '';
 }
 
 /** Starts aedes on 127.0.0.1:MQTT_PORT; resolves to a close function. */

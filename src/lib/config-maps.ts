@@ -1,16 +1,16 @@
 /**
  * Small maps typed in the editor, one entry per line:
- *   camera → AP MACs:  `Q2GV-7HJK-2LMN: e0:55:3d:10:4a:c1, e0:55:3d:10:4a:c7`
+ *   camera → AP MACs:  `Q2GV-7HJK-2LMN: e0:55:3d:10:4a:c1, e0:55:3d:10:4a:c7` (or `|` between entries)
  *   zone labels:       `Q2GV-7HJK-2LMN/747034588190081129: Checkout queue`
  * Serials are matched without regard to case (keys are upper-cased). Blank lines and lines
  * starting with # are skipped; a line that cannot be read throws, naming it.
  */
 import { normaliseMac } from './mac';
 
-function lines(text: unknown): [number, string, string][] {
+function lines(text: unknown, separator: RegExp = /\r?\n/): [number, string, string][] {
   if (typeof text !== 'string') return [];
   const out: [number, string, string][] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  text.split(separator).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const sep = line.search(/[:=]/);
@@ -20,9 +20,10 @@ function lines(text: unknown): [number, string, string][] {
   return out;
 }
 
+/** Entries are separated by new lines, or by `|` (handy in an environment variable). */
 export function parseCameraAps(text: unknown): Map<string, Set<string>> {
   const map = new Map<string, Set<string>>();
-  for (const [n, serial, value] of lines(text)) {
+  for (const [n, serial, value] of lines(text, /\r?\n|\|/)) {
     if (!value) throw new Error(`line ${n}: no AP MAC after "${serial}"`);
     const macs = new Set<string>();
     for (const item of value.split(/[\s,;]+/).filter(Boolean)) {

@@ -101,4 +101,12 @@ describe('config-maps', () => {
       assert.throws(() => parseLabels('# c\nQ2GV-7HJK-2LMN/1 Entrance'), /line 2: expected "key: value", got "Q2GV-7HJK-2LMN\/1 Entrance"/);
     });
   });
+
+  describe('camera APs from one line (an environment variable)', () => {
+    it('takes | between entries', () => {
+      const m = parseCameraAps('Q2GV-7HJK-2LMN: e0:55:3d:10:4a:c1 | q2jv-ab12-cd34: E0-55-3D-10-4A-C7, e0553d104b02');
+      assert.deepEqual([...m.keys()], ['Q2GV-7HJK-2LMN', 'Q2JV-AB12-CD34']);
+      assert.deepEqual([...m.get('Q2JV-AB12-CD34')!], ['e0:55:3d:10:4a:c7', 'e0:55:3d:10:4b:02']);
+    });
+  });
 });

@@ -1,0 +1,55 @@
+/**
+ * The supplied flow (flows/meraki-analytics.json): its dashboard templates match
+ * flows/dashboard/*.html, it holds no secret, and its credentials file only references the
+ * environment.
+ */
+import { strict as assert } from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..', '..');
+const flow: Record<string, any>[] = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'meraki-analytics.json'), 'utf8'));
+const creds: Record<string, Record<string, string>> = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'meraki-analytics.credentials.json'), 'utf8'));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+describe('the supplied flow', function () {
+  it('has the dashboard templates of flows/dashboard/*.html (scripts/dashboard-flow.js --check)', function () {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'dashboard-flow.js'), '--check'], { stdio: 'pipe' });
+  });
+
+  it('uses every node type of this package, and only core and node-red-dashboard types besides', function () {
+    const ours = Object.keys(pkg['node-red'].nodes);
+    const types = new Set(flow.map((n) => n.type));
+    for (const t of ours) assert.ok(types.has(t), `${t} is not in the supplied flow`);
+    const allowed = new Set([...ours, 'tab', 'comment', 'mqtt in', 'mqtt-broker', 'change', 'join', 'ui_template', 'ui_tab', 'ui_group', 'ui_base']);
+    for (const t of types) assert.ok(allowed.has(t), `unexpected node type ${t}`);
+  });
+
+  it('takes addresses, folders and secrets from the environment, never literally', function () {
+    const text = JSON.stringify(flow);
+    assert.doesNotMatch(text, /"(secret|validator|apiKey|password|salt)"\s*:\s*"[^"$]/);
+    assert.equal(flow.find((n) => n.type === 'mqtt-broker')?.broker, '${MQTT_URL}');
+    assert.equal(flow.find((n) => n.type === 'mqtt in')?.topic, '${MQTT_TOPIC}');
+    assert.equal(flow.find((n) => n.type === 'meraki-api')?.baseUrl, '${MERAKI_API_BASE}');
+    for (const n of flow.filter((x) => x.type === 'csv-store')) assert.match(n.filename, /^\$\{DATA_DIR\}\/(mvData|cmxData|correlation)\.csv$/);
+    for (const [id, values] of Object.entries(creds)) {
+      assert.ok(flow.some((n) => n.id === id), `credentials for a node that is not in the flow: ${id}`);
+      for (const v of Object.values(values)) assert.match(v, /^\$\{[A-Z_]+\}$/);
+    }
+  });
+
+  it('writes the three CSV files of SPEC section 5 with their contract columns, and serves them', function () {
+    const columns: Record<string, string> = {
+      'mvData.csv': 'serial,zone,timeIn,timeOut,durationS,peakPeople,messages',
+      'cmxData.csv': 'time,clientMac,apMac,rssi,ssid,manufacturer,os,ipv4,lat,lng,unc,x,y,floor,networkId,radio,version',
+      'correlation.csv': 'serial,zone,timeIn,timeOut,peakPeople,clientMac,seenTime,rssi,apMac',
+    };
+    for (const [file, cols] of Object.entries(columns)) {
+      const node = flow.find((n) => n.type === 'csv-store' && n.filename.endsWith('/' + file));
+      assert.ok(node, file);
+      assert.equal(node.columns, cols, file);
+      assert.equal(node.serve, true, file);
+    }
+  });
+});
