@@ -91,6 +91,8 @@ describe('npm pack: the package as users install it', function () {
     const offered = (Array.isArray(list) ? list : []).map((e: any) => (typeof e === 'string' ? e : e.fn)).map((f: string) => f.replace(/\.json$/, ''));
     for (const n of names) assert.ok(offered.includes(n), `example "${n}" not offered: ${JSON.stringify(list)}`);
 
+    assert.ok((Array.isArray(list) ? list : []).includes('dashboard'), `the dashboard folder is offered: ${JSON.stringify(list)}`);
+    // The per-node examples deploy as they are (the dashboard one needs the environment of npm start).
     const flows = names.flatMap((n) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${n}.json`), 'utf8')));
     const ids = flows.map((n: any) => n.id);
     assert.equal(new Set(ids).size, ids.length, 'example node ids are unique');
