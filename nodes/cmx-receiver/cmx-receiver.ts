@@ -120,45 +120,49 @@ export = function (RED: NodeAPI): void {
       res.status(code).json({ error });
     }
 
-    /** Sends the observations a slice per event-loop turn. */
-    function emit(list: Observation[]): void {
-      let i = 0;
-      const step = (): void => {
-        if (closing) return;
-        const start = i;
-        const end = Math.min(i + SLICE, list.length);
-        for (; i < end; i++) node.send({ topic: `cmx/${list[i].radio}`, payload: list[i] });
-        recent.push({ t: Date.now(), n: end - start });
-        status.touch();
-        if (i < list.length) setImmediate(step);
-      };
-      step();
-    }
-
-    /** Normalises a slice per event-loop turn (huge posts must not hold other requests up), then sends. */
-    function handlePost(post: PostInfo): void {
+    /**
+     * One accepted post on its way out: normalised a slice per event-loop turn, then sent a slice per
+     * turn (a huge post must not hold other requests up). On close, what is left is done at once,
+     * so that an accepted post is not lost in a redeploy or a graceful stop.
+     */
+    const jobs = new Set<{ step(all: boolean): boolean }>();
+    function accept(post: PostInfo): void {
       const work = new PostNormaliser(post);
-      lastRejection = null;
-      const step = (): void => {
-        if (closing) return;
-        try {
-          work.step(SLICE);
-          if (!work.done) {
-            setImmediate(step);
-            return;
+      let out: Observation[] | null = null;
+      let sent = 0;
+      const job = {
+        /** advances by a slice (or to the end); true when finished */
+        step(all: boolean): boolean {
+          if (!out) {
+            work.step(all ? Infinity : SLICE);
+            if (!work.done) return false;
+            out = work.result().filter((o) => keep(o, filter));
+            if (config.anonymise) anonymise(out, creds.salt!, hashFormat);
+            if (!all) return out.length === 0;
           }
-          const kept = work.result().filter((o) => keep(o, filter));
-          if (config.anonymise) anonymise(kept, creds.salt!, hashFormat);
-          if (kept.length) emit(kept);
-          else status.touch();
+          const end = all ? out.length : Math.min(sent + SLICE, out.length);
+          const from = sent;
+          for (; sent < end; sent++) node.send({ topic: `cmx/${out[sent].radio}`, payload: out[sent] });
+          if (end > from) recent.push({ t: Date.now(), n: end - from });
+          return sent >= out.length;
+        },
+      };
+      jobs.add(job);
+      lastRejection = null;
+      const tick = (): void => {
+        if (!jobs.has(job)) return;
+        try {
+          if (job.step(false)) jobs.delete(job);
+          else setImmediate(tick);
         } catch (err) {
+          jobs.delete(job);
           node.error(RED._('cmx-receiver.errors.process', { reason: (err as Error).message }));
         }
+        status.touch();
       };
-      step();
+      setImmediate(tick);
     }
 
-    let closing = false;
     const receiver: Receiver = {
       node,
       get(_req, res) {
@@ -170,13 +174,7 @@ export = function (RED: NodeAPI): void {
           const verdict = checkPost(read.body, secret);
           if (!verdict.ok) return reject(res, req, verdict.status, verdict.error);
           res.status(202).json({ status: 'accepted' });
-          setImmediate(() => {
-            try {
-              handlePost(verdict.post);
-            } catch (err) {
-              node.error(RED._('cmx-receiver.errors.process', { reason: (err as Error).message }));
-            }
-          });
+          accept(verdict.post);
         }).catch((err: Error) => {
           if (!res.headersSent) res.status(400).json({ error: 'could not read the request' });
           node.error(RED._('cmx-receiver.errors.process', { reason: err.message }));
@@ -188,7 +186,15 @@ export = function (RED: NodeAPI): void {
     status.touch();
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      closing = true;
+      // Finish what was accepted (the csv store downstream waits for it before it closes).
+      for (const job of jobs) {
+        try {
+          job.step(true);
+        } catch (err) {
+          node.error(RED._('cmx-receiver.errors.process', { reason: (err as Error).message }));
+        }
+      }
+      jobs.clear();
       if (owners.get(path) === receiver) owners.delete(path);
       status.stop();
       lastWarn = new Map();

@@ -29,6 +29,10 @@ interface Shared {
 
 /** Warn when this many rows wait for the disk. */
 const BACKLOG_WARN = 100_000;
+/** On close: the input must have been quiet this long (ms)… */
+const CLOSE_QUIET_MS = 150;
+/** …but the close waits at most this long (Node-RED gives a node 15 s). */
+const CLOSE_WAIT_MAX_MS = 10_000;
 
 export = function (RED: NodeAPI): void {
   /** One writer per absolute path, shared by every node that names it. */
@@ -152,7 +156,9 @@ export = function (RED: NodeAPI): void {
       }
     }
 
+    let lastInput = 0;
     node.on('input', (msg, send, done) => {
+      lastInput = Date.now();
       if (!file) {
         node.error(RED._('csv-store.errors.notReady'), msg);
         done();
@@ -192,7 +198,18 @@ export = function (RED: NodeAPI): void {
         done();
         return;
       }
-      release(filePath).then(done, (err: Error) => {
+      // Messages sent just before the stop (e.g. the rest of an accepted Scanning API post) are
+      // still on their way: take them until the input has been quiet for a moment, then close.
+      const deadline = Date.now() + CLOSE_WAIT_MAX_MS;
+      const quiet = (): Promise<void> =>
+        new Promise((resolve) => {
+          const check = (): void => {
+            if (Date.now() >= deadline || (Date.now() - lastInput >= CLOSE_QUIET_MS && file!.backlog === 0)) resolve();
+            else setTimeout(check, 25);
+          };
+          check();
+        });
+      quiet().then(() => release(filePath)).then(done, (err: Error) => {
         node.error(RED._('csv-store.errors.write', { file: filePath, reason: err.message }));
         done();
       });
