@@ -18,6 +18,7 @@ const TEMPLATES = {
   'ui-visitors': 'visitors.html',
   'ui-correlations': 'correlations.html',
   'ui-downloads': 'downloads.html',
+  'ui-status': 'status.html',
 };
 
 const flow = JSON.parse(fs.readFileSync(flowFile, 'utf8'));

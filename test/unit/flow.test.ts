@@ -22,7 +22,7 @@ describe('the supplied flow', function () {
     const ours = Object.keys(pkg['node-red'].nodes);
     const types = new Set(flow.map((n) => n.type));
     for (const t of ours) assert.ok(types.has(t), `${t} is not in the supplied flow`);
-    const allowed = new Set([...ours, 'tab', 'comment', 'mqtt in', 'mqtt-broker', 'change', 'join', 'ui_template', 'ui_tab', 'ui_group', 'ui_base']);
+    const allowed = new Set([...ours, 'tab', 'comment', 'mqtt in', 'mqtt-broker', 'change', 'join', 'status', 'ui_template', 'ui_tab', 'ui_group', 'ui_base']);
     for (const t of types) assert.ok(allowed.has(t), `unexpected node type ${t}`);
   });
 
