@@ -7,6 +7,50 @@
 const path = require('path');
 
 const root = __dirname;
+const env = process.env;
+
+/**
+ * Locked down by default (see README, "Security"): Node-RED listens on HOST (loopback); with
+ * NODE_RED_ADMIN_PASSWORD (or a bcrypt NODE_RED_ADMIN_PASSWORD_HASH) the editor and admin API need
+ * a login; with DASHBOARD_USER and DASHBOARD_PASSWORD the dashboard and every other HTTP path of
+ * the flows (/analytics/*) need basic authentication, except the Scanning API receiver (/cmx), which
+ * Meraki must reach and which checks its own secret.
+ */
+function adminAuth() {
+  let hash = env.NODE_RED_ADMIN_PASSWORD_HASH;
+  if (!hash && env.NODE_RED_ADMIN_PASSWORD) hash = require('bcryptjs').hashSync(env.NODE_RED_ADMIN_PASSWORD, 10);
+  if (!hash) return undefined;
+  return { type: 'credentials', users: [{ username: env.NODE_RED_ADMIN_USER || 'admin', password: hash, permissions: '*' }] };
+}
+
+const dashboardUser = env.DASHBOARD_USER || '';
+const dashboardPassword = env.DASHBOARD_PASSWORD || '';
+const protectHttp = dashboardUser !== '' && dashboardPassword !== '';
+const OPEN_PATHS = ['/cmx'];
+
+function basicAuth(req, res, next) {
+  const { checkBasicAuth, isOpenPath } = require('./dist/src/lib/basic-auth');
+  if (req.method === 'OPTIONS' || isOpenPath(req.path, OPEN_PATHS) || checkBasicAuth(req.headers.authorization, dashboardUser, dashboardPassword)) {
+    return next();
+  }
+  res.set('WWW-Authenticate', 'Basic realm="Meraki Analytics", charset="UTF-8"');
+  res.status(401).json({ error: 'authentication required' });
+}
+
+/** The dashboard's websocket: the same credentials, then node-red-dashboard's own checks. */
+const dashboardSocketAuth = [
+  (socket, next) => {
+    const { checkBasicAuth } = require('./dist/src/lib/basic-auth');
+    if (checkBasicAuth(socket.request.headers.authorization, dashboardUser, dashboardPassword)) return next();
+    next(new Error('authentication required'));
+  },
+  (socket, next) => {
+    // as node-red-dashboard does without an ioMiddleware: no direct websocket, no cross-site
+    if (socket.client.conn.request.url.indexOf('transport=websocket') !== -1) return socket.client.conn.close();
+    if (socket.handshake.xdomain === false) return next();
+    socket.disconnect(true);
+  },
+];
 
 // Started by scripts/start.js: stop (flushing every CSV) when the launcher goes away, even if it was killed.
 if (typeof process.send === 'function') {
@@ -14,7 +58,7 @@ if (typeof process.send === 'function') {
 }
 
 module.exports = {
-  uiHost: process.env.HOST || '127.0.0.1',
+  uiHost: env.HOST || '127.0.0.1',
   uiPort: Number(process.env.PORT || 1880),
 
   userDir: process.env.NODE_RED_USER_DIR || path.join(root, '.node-red'),
@@ -33,7 +77,11 @@ module.exports = {
   httpAdminRoot: '/admin',
   apiMaxLength: '50mb',
   httpNodeRoot: '/',
-  ui: { path: 'ui' },
+  adminAuth: adminAuth(),
+  // (a function here applies to every HTTP path of the flows and the dashboard; httpNodeMiddleware would
+  // reach only core `http in` routes)
+  httpNodeAuth: protectHttp ? basicAuth : undefined,
+  ui: protectHttp ? { path: 'ui', ioMiddleware: dashboardSocketAuth } : { path: 'ui' },
 
   logging: {
     console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false },
