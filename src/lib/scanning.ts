@@ -215,12 +215,28 @@ export class PostNormaliser {
   }
 }
 
-function base(raw: Record<string, unknown>, post: PostInfo): Omit<Observation, 'ts' | 'time' | 'clientMac' | 'apMac' | 'rssi' | 'rssiDbm' | 'lat' | 'lng' | 'unc' | 'x' | 'y' | 'floor'> {
+type Place = Pick<Observation, 'lat' | 'lng' | 'unc' | 'x' | 'y' | 'floor'>;
+const NOWHERE: Place = { lat: null, lng: null, unc: null, x: null, y: null, floor: null };
+
+/** The fields every version shares, around what the version-specific readers found. */
+function observation(
+  raw: Record<string, unknown>,
+  post: PostInfo,
+  found: { ts: number; clientMac: string; apMac: string | null; rssi: number; rssiDbm: number | null },
+  place: Place,
+): Observation {
   return {
+    ts: found.ts,
+    time: isoUtc(found.ts),
+    clientMac: found.clientMac,
+    apMac: found.apMac,
+    rssi: found.rssi,
+    rssiDbm: found.rssiDbm,
     ssid: text(raw.ssid),
     manufacturer: text(raw.manufacturer),
     os: text(raw.os),
     ipv4: ipv4(raw.ipv4),
+    ...place,
     networkId: text(post.data.networkId),
     radio: post.radio,
     version: post.version,
@@ -233,21 +249,9 @@ function fromV2(raw: Record<string, unknown>, post: PostInfo, apMac: string | nu
   const sig = signal(raw.rssi);
   if (!clientMac || ts === null || !sig) return null;
   const loc = isObject(raw.location) ? raw.location : {};
-  return {
-    ts,
-    time: isoUtc(ts),
-    clientMac,
-    apMac,
-    rssi: sig.rssi,
-    rssiDbm: sig.rssiDbm,
-    ...base(raw, post),
-    lat: num(loc.lat),
-    lng: num(loc.lng),
-    unc: num(loc.unc),
-    x: num(loc.x),
-    y: num(loc.y),
-    floor,
-  };
+  return observation(raw, post, { ts, clientMac, apMac, ...sig }, {
+    lat: num(loc.lat), lng: num(loc.lng), unc: num(loc.unc), x: num(loc.x), y: num(loc.y), floor,
+  });
 }
 
 /** One v3 location entry, or (loc = null) the client's latestRecord. */
@@ -279,22 +283,16 @@ function fromV3(raw: Record<string, unknown>, loc: Record<string, unknown> | nul
     apMac = normaliseMac(latest.nearestApMac);
   }
   if (!clientMac || ts === null || !sig) return null;
-  const fp = loc && isObject(loc.floorPlan) ? loc.floorPlan : {};
-  return {
-    ts,
-    time: isoUtc(ts),
-    clientMac,
-    apMac,
-    rssi: sig.rssi,
-    rssiDbm: sig.rssiDbm,
-    ...base(raw, post),
-    lat: loc ? num(loc.lat) : null,
-    lng: loc ? num(loc.lng) : null,
-    unc: loc ? num(loc.variance ?? loc.unc) : null,
-    x: loc ? num(loc.x ?? fp.x) : null,
-    y: loc ? num(loc.y ?? fp.y) : null,
-    floor: loc ? text(loc.floorPlanName ?? fp.name) : null,
-  };
+  if (!loc) return observation(raw, post, { ts, clientMac, apMac, ...sig }, NOWHERE);
+  const fp = isObject(loc.floorPlan) ? loc.floorPlan : {};
+  return observation(raw, post, { ts, clientMac, apMac, ...sig }, {
+    lat: num(loc.lat),
+    lng: num(loc.lng),
+    unc: num(loc.variance ?? loc.unc),
+    x: num(loc.x ?? fp.x),
+    y: num(loc.y ?? fp.y),
+    floor: text(loc.floorPlanName ?? fp.name),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
