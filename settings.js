@@ -68,7 +68,7 @@ module.exports = {
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || undefined,
 
   // This package itself, loaded from the repository (examples included); node-red-dashboard is
-  // found in ./node_modules.
+  // found in ./node_modules (with NODE_RED_PATH: in the node_modules folders above that Node-RED).
   nodesDir: [root],
 
   // The editor and admin API live under /admin. At `/` (Node-RED's default) the admin app would

@@ -3,7 +3,8 @@
  * `npm start`: Node-RED 4 (this package, node-red-dashboard, the supplied flow) and, unless
  * MQTT_URL names another broker, an embedded MQTT broker on 127.0.0.1:MQTT_PORT.
  * Environment (all optional): PORT, HOST, MQTT_URL, MQTT_PORT, MQTT_TOPIC, DATA_DIR,
- * CMX_VALIDATOR, CMX_SECRET, MERAKI_API_KEY, MERAKI_API_BASE, TZ.
+ * CMX_VALIDATOR, CMX_SECRET, MERAKI_API_KEY, MERAKI_API_BASE, TZ; NODE_RED_PATH (the folder of
+ * another node-red package to run instead of the project's, e.g. Node-RED 5 in .ci/run).
  * Ctrl-C / SIGTERM stops Node-RED (which writes out every CSV queue) and then the broker.
  */
 'use strict';
@@ -113,7 +114,9 @@ async function main() {
   const site = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   log(`editor: ${site}/admin · Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv`);
 
-  const red = require.resolve('node-red/red.js', { paths: [root] });
+  const red = env.NODE_RED_PATH
+    ? path.join(path.resolve(env.NODE_RED_PATH), 'red.js')
+    : require.resolve('node-red/red.js', { paths: [root] });
   const child = spawn(process.execPath, [red, '--settings', path.join(root, 'settings.js')], {
     cwd: root,
     env,

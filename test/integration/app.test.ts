@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import mqtt from 'mqtt';
-import { App, freePort, startApp, WORKED_VECTOR } from '../support/app';
+import { App, freePort, NODE_RED_DIR, startApp, WORKED_VECTOR } from '../support/app';
 
 const CAM_A = 'Q2GV-7HJK-2LMN';
 const CAM_B = 'Q2JV-AB12-CD34';
@@ -86,6 +86,14 @@ describe('npm start: the MV path end to end', function () {
     it('binds Node-RED and the broker to loopback on the configured ports', function () {
       assert.match(app.output(), new RegExp(`Server now running at http://127\\.0\\.0\\.1:${app.port}/`));
       assert.match(app.output(), new RegExp(`MQTT broker listening on mqtt://127\\.0\\.0\\.1:${app.mqttPort}`));
+    });
+
+    it('runs the Node-RED of NODE_RED_PATH (by default the project\'s) on the Node.js running the tests', function () {
+      const esc = (v: string) => v.replace(/\./g, '\\.');
+      const { version } = JSON.parse(fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8'));
+      // ("-git" when Node-RED sits in a git work tree, as the project's own does)
+      assert.match(app.output(), new RegExp(`Node-RED version: v${esc(version)}(-git)?\n`), `Node-RED ${version} from ${NODE_RED_DIR}`);
+      assert.match(app.output(), new RegExp(`Node\\.js +version: ${esc(process.version)}\n`));
     });
 
     it('writes the SPEC activities to $DATA_DIR/mvData.csv and survives malformed messages', async function () {

@@ -7,7 +7,7 @@ import { execFileSync, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, ROOT } from '../support/app';
+import { freePort, NODE_RED_DIR, ROOT } from '../support/app';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -63,7 +63,7 @@ describe('npm pack: the package as users install it', function () {
       uiHost: '127.0.0.1', uiPort: port, userDir, flowFile: 'flows.json', credentialSecret: 'pack-test',
       telemetry: { enabled: false }, logging: { console: { level: 'info' } },
     })};`);
-    red = spawn(process.execPath, [require.resolve('node-red/red.js', { paths: [ROOT] }), '--settings', settings], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    red = spawn(process.execPath, [path.join(NODE_RED_DIR, 'red.js'), '--settings', settings], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     red.stdout!.on('data', (d) => (log += d));
     red.stderr!.on('data', (d) => (log += d));
     const end = Date.now() + 60000;

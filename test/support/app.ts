@@ -1,7 +1,8 @@
 /**
  * Starts the real application the way `npm start` does (scripts/start.js after the build:
  * Node-RED 4 with the supplied flow and an embedded MQTT broker), on free ports, with its own
- * user and data directories.
+ * user and data directories. NODE_RED_PATH (the folder of another node-red package, e.g.
+ * Node-RED 5 in .ci/run) is passed on to the launcher, which then starts that Node-RED.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -10,6 +11,11 @@ import * as os from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The folder of the node-red package the tests run: NODE_RED_PATH, or the project's own. */
+export const NODE_RED_DIR = process.env.NODE_RED_PATH
+  ? path.resolve(process.env.NODE_RED_PATH)
+  : path.dirname(require.resolve('node-red/package.json', { paths: [ROOT] }));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,12 +1,14 @@
 /**
  * Shared set-up for node tests: the real Node-RED runtime through node-red-node-test-helper,
- * and the compiled nodes from dist/ (built by `npm test`'s pretest step).
+ * and the compiled nodes from dist/ (built by `npm test`'s pretest step). The runtime is the
+ * project's node-red, or the one in the folder NODE_RED_PATH names (.ci/run: Node-RED 5).
  */
 import type { Node, NodeMessage } from 'node-red';
+import { NODE_RED_DIR } from './app';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+helper.init(require.resolve(NODE_RED_DIR));
 
 export { nodeModule } from './catalogue';
 
