@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ActivityDetector, activityOptions, Closed, CountInput } from '../../src/lib/activity';
 import { compact } from '../../src/lib/format';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface ActivityDetectorDef extends NodeDef {
@@ -76,7 +77,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (typeof input === 'string') {
-        node.error(RED._('activity-detector.errors.invalid', { reason: input }), msg);
+        reportError(node, RED._('activity-detector.errors.invalid', { reason: input }), msg);
         done();
         return;
       }

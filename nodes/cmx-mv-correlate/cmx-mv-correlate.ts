@@ -14,6 +14,7 @@ import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
 import { isTimeZone } from '../../src/lib/tz';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CorrelateDef extends NodeDef {
@@ -177,7 +178,7 @@ export = function (RED: NodeAPI): void {
         else problems.push(item.reason);
       }
       if (problems.length) {
-        node.error(RED._('cmx-mv-correlate.errors.invalid', { n: problems.length, reason: problems[0] }), msg);
+        reportError(node, RED._('cmx-mv-correlate.errors.invalid', { n: problems.length, reason: problems[0] }), msg);
       }
       sendSettled(send);
       status.touch();

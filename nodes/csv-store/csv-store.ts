@@ -11,6 +11,7 @@ import { CsvFile } from '../../src/lib/csv-file';
 import { headerLine, parseColumns } from '../../src/lib/csv';
 import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CsvStoreDef extends NodeDef {
@@ -160,7 +161,7 @@ export = function (RED: NodeAPI): void {
     node.on('input', (msg, send, done) => {
       lastInput = Date.now();
       if (!file) {
-        node.error(RED._('csv-store.errors.notReady'), msg);
+        reportError(node, RED._('csv-store.errors.notReady'), msg);
         done();
         return;
       }
@@ -168,7 +169,7 @@ export = function (RED: NodeAPI): void {
       const list = Array.isArray(p) ? p : [p];
       for (const r of list) {
         if (typeof r !== 'object' || r === null || Array.isArray(r) || Buffer.isBuffer(r)) {
-          node.error(RED._('csv-store.errors.record', { property }), msg);
+          reportError(node, RED._('csv-store.errors.record', { property }), msg);
           done();
           return;
         }
@@ -184,7 +185,7 @@ export = function (RED: NodeAPI): void {
         (err: Error) => {
           failure = RED._('csv-store.status.failed');
           status.touch();
-          node.error(RED._('csv-store.errors.write', { file: filePath, reason: err.message }), msg);
+          reportError(node, RED._('csv-store.errors.write', { file: filePath, reason: err.message }), msg);
           done();
         },
       );

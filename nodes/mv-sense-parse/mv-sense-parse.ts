@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
+import { reportError, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface MvSenseParseDef extends NodeDef {
@@ -38,7 +39,7 @@ export = function (RED: NodeAPI): void {
         case 'invalid':
           bad += 1;
           status.touch();
-          node.error(RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: String(msg.topic) }), msg);
+          reportError(node, RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: shortText(msg.topic) }), msg);
           done();
           return;
         default:

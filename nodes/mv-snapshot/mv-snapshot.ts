@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { reportError } from '../../src/red/report';
 
 interface MvSnapshotDef extends NodeDef {
   api: string;
@@ -63,7 +64,7 @@ export = function (RED: NodeAPI): void {
             job.done();
           })
           .catch((err: Error) => {
-            if (!abort.signal.aborted) node.error(RED._('mv-snapshot.errors.failed', { serial: job.serial, reason: err.message }), job.msg);
+            if (!abort.signal.aborted) reportError(node, RED._('mv-snapshot.errors.failed', { serial: job.serial, reason: err.message }), job.msg);
             job.done();
           })
           .finally(() => {
@@ -80,7 +81,7 @@ export = function (RED: NodeAPI): void {
       }
       const t = target(msg.payload);
       if (typeof t === 'string') {
-        node.error(RED._('mv-snapshot.errors.invalid', { reason: t }), msg);
+        reportError(node, RED._('mv-snapshot.errors.invalid', { reason: t }), msg);
         done();
         return;
       }
