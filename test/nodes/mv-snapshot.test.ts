@@ -4,8 +4,8 @@
  */
 import { strict as assert } from 'assert';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { collect, getNode, helper, nodeModule, Received, settle, waitFor } from '../support/red';
+import { startServer, json, Hit, TestServer } from '../support/http-server';
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
@@ -28,51 +28,6 @@ const activity = (i: number, zone = '747034588190081129') => ({
 /** the middle of activity(0) */
 const MIDDLE = 1718870412345;
 
-interface Hit {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: Hit) => void;
-interface TestServer {
-  origin: string;
-  hits: Hit[];
-  handle: Handler;
-  close(): Promise<void>;
-}
-
-async function startServer(handle: Handler): Promise<TestServer> {
-  const hits: Hit[] = [];
-  const server = http.createServer((req, res) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at };
-      hits.push(hit);
-      ts.handle(req, res, hit);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const ts: TestServer = {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits,
-    handle,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return ts;
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -3,69 +3,13 @@
  * in for the Dashboard API (wire formats: reference part A.5).
  */
 import { strict as assert } from 'assert';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { inspect } from 'util';
 import { ApiError, MerakiClient, RateLimiter, retryAfterMs } from '../../src/lib/meraki-api';
+import { startServer, json, TestServer } from '../support/http-server';
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
 
-interface Hit {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  /** arrival time (server side) */
-  at: number;
-}
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: Hit) => void;
-
-interface TestServer {
-  origin: string;
-  port: number;
-  hits: Hit[];
-  handle: Handler;
-  close(): Promise<void>;
-}
-
-async function startServer(handle: Handler = (_req, res) => json(res, 404, { errors: ['Not found'] })): Promise<TestServer> {
-  const hits: Hit[] = [];
-  const server = http.createServer((req, res) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at };
-      hits.push(hit);
-      try {
-        ts.handle(req, res, hit);
-      } catch (err) {
-        res.statusCode = 599;
-        res.end(String(err));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const ts: TestServer = {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    hits,
-    handle,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return ts;
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -4,10 +4,10 @@
  */
 import { strict as assert } from 'assert';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { inspect } from 'util';
 import { ApiError, MerakiClient } from '../../src/lib/meraki-api';
 import { SnapshotResult, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
+import { startServer, json, send, Hit, TestServer } from '../support/http-server';
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
@@ -18,56 +18,6 @@ const VIDEO = 'https://n123.meraki.com/Lobby-cams/n/AbCdEfGh/manage/nodes/new_li
 /** a PNG signature and a few more bytes */
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 255]);
 
-interface Hit {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: Hit) => void;
-interface TestServer {
-  origin: string;
-  hits: Hit[];
-  handle: Handler;
-  close(): Promise<void>;
-}
-
-async function startServer(handle: Handler): Promise<TestServer> {
-  const hits: Hit[] = [];
-  const server = http.createServer((req, res) => {
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const hit: Hit = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at };
-      hits.push(hit);
-      ts.handle(req, res, hit);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const ts: TestServer = {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits,
-    handle,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return ts;
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function send(res: http.ServerResponse, status: number, body: Buffer | string = '', type?: string): void {
-  res.writeHead(status, type ? { 'Content-Type': type } : {});
-  res.end(body);
-}
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
