@@ -3,7 +3,7 @@
  * Thin adapter around src/lib/activity; output 1 activities, output 2 dismissed ones.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { ActivityDetector, activityOptions, Closed, CountInput } from '../../src/lib/activity';
+import { ActivityDetector, activityOptions, Closed, countInput } from '../../src/lib/activity';
 import { compact } from '../../src/lib/format';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
@@ -15,25 +15,6 @@ interface ActivityDetectorDef extends NodeDef {
   timeoutMessages: string;
   pauseSeconds: string;
   idleSeconds: string;
-}
-
-/**
- * A counts payload → detector input (the payload itself, checked, so nothing is allocated per
- * message); null = not a count (ignored); string = why it is invalid.
- */
-function readCount(p: unknown): CountInput | null | string {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
-  const o = p as Record<string, unknown>;
-  if (o.kind !== undefined && o.kind !== 'counts') return null;
-  if (o.people === null) return null; // camera did not report people
-  if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
-  if (typeof o.zone === 'number') o.zone = String(o.zone);
-  if (typeof o.zone !== 'string' || o.zone === '') return 'payload.zone must be a string';
-  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
-  if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
-    return 'payload.people must be a non-negative number';
-  }
-  return o as unknown as CountInput;
 }
 
 export = function (RED: NodeAPI): void {
@@ -71,7 +52,7 @@ export = function (RED: NodeAPI): void {
     };
 
     node.on('input', (msg, send, done) => {
-      const input = readCount(msg.payload);
+      const input = countInput(msg.payload);
       if (input === null) {
         done();
         return;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
 import { parseCameraAps, parseLabels } from '../../src/lib/config-maps';
-import { ActivityInput, correlateOptions, Correlation, correlationRows, Correlator, ObservationInput } from '../../src/lib/correlate';
+import { classifyInput, correlateOptions, Correlation, correlationRows, Correlator } from '../../src/lib/correlate';
 import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
@@ -38,31 +38,6 @@ interface CorrelateDef extends NodeDef {
 
 /** Dashboard API look-ups per camera: done once; a failure is tried again after this long. */
 const LABEL_RETRY_MS = 10 * 60_000;
-
-type Item = { kind: 'observation'; value: ObservationInput } | { kind: 'activity'; value: ActivityInput } | { kind: 'invalid'; reason: string };
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** An observation (cmx-receiver) or an activity (activity-detector), told apart by their fields. */
-function classify(p: unknown): Item {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return { kind: 'invalid', reason: 'not an object' };
-  const o = p as Record<string, unknown>;
-  if ('tsIn' in o || 'tsOut' in o) {
-    if (typeof o.serial !== 'string' || !o.serial) return { kind: 'invalid', reason: 'activity without serial' };
-    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return { kind: 'invalid', reason: 'activity needs tsIn ≤ tsOut (epoch ms)' };
-    if (!isNum(o.peakPeople) || o.peakPeople < 0) return { kind: 'invalid', reason: 'activity needs peakPeople ≥ 0' };
-    o.zone = o.zone === undefined || o.zone === null ? '0' : String(o.zone);
-    return { kind: 'activity', value: o as ActivityInput };
-  }
-  if ('clientMac' in o) {
-    if (typeof o.clientMac !== 'string' || !o.clientMac) return { kind: 'invalid', reason: 'observation without clientMac' };
-    if (!isNum(o.ts)) return { kind: 'invalid', reason: 'observation needs ts (epoch ms)' };
-    if (!isNum(o.rssi)) return { kind: 'invalid', reason: 'observation needs a numeric rssi' };
-    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return { kind: 'invalid', reason: 'apMac must be text' };
-    return { kind: 'observation', value: o as unknown as ObservationInput };
-  }
-  return { kind: 'invalid', reason: 'neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)' };
-}
 
 const SUMMARY_PATH = '/analytics/summary';
 
@@ -169,7 +144,7 @@ export = function (RED: NodeAPI): void {
       const now = Date.now();
       const problems: string[] = [];
       for (const p of items) {
-        const item = classify(p);
+        const item = classifyInput(p);
         if (item.kind === 'observation') correlator.addObservation(item.value);
         else if (item.kind === 'activity') {
           correlator.addActivity(item.value, now);

@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { compact } from '../../src/lib/format';
 import { readJsonBody } from '../../src/lib/http-body';
 import {
-  anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser,
+  anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, receiverPath,
 } from '../../src/lib/scanning';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -65,7 +65,7 @@ export = function (RED: NodeAPI): void {
     const creds = (node.credentials ?? {}) as CmxCredentials;
     const validator = creds.validator ?? '';
     const secret = creds.secret ?? '';
-    const path = normalisePath(config.path);
+    const path = receiverPath(config.path);
     const limit = Math.round((Number(config.maxBodyMB) > 0 ? Number(config.maxBodyMB) : 25) * 1024 * 1024);
     const hashFormat = config.hashFormat === 'hex' ? 'hex' : 'mac';
 
@@ -210,11 +210,3 @@ export = function (RED: NodeAPI): void {
     },
   });
 };
-
-/** `/cmx`, `cmx/` → `/cmx`; only plain URL path characters (no route patterns). */
-function normalisePath(p: unknown): string | null {
-  let s = typeof p === 'string' && p.trim() ? p.trim() : '/cmx';
-  if (!s.startsWith('/')) s = '/' + s;
-  if (s.length > 1) s = s.replace(/\/+$/, '');
-  return /^\/[A-Za-z0-9._~\-/]*$/.test(s) ? s : null;
-}

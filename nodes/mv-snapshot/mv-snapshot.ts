@@ -4,7 +4,7 @@
  * Thin adapter around src/lib/snapshot; API access through a meraki-api config node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
+import { snapshotTarget, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
 import { reportError } from '../../src/red/report';
 
@@ -20,19 +20,6 @@ const IN_FLIGHT = 4;
 const MAX_WAITING = 50;
 
 type Job = { msg: NodeMessage; serial: string; zone: string | null; ts: number; send: (m: NodeMessage) => void; done: (err?: Error) => void };
-
-/** An activity → a time inside it (the middle); or {serial, ts}. */
-function target(p: unknown): { serial: string; zone: string | null; ts: number } | string {
-  if (typeof p !== 'object' || p === null) return 'payload must be an activity or {serial, ts}';
-  const o = p as Record<string, unknown>;
-  if (typeof o.serial !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(o.serial)) return 'payload.serial must be a camera serial';
-  const zone = o.zone === undefined || o.zone === null ? null : String(o.zone);
-  if (typeof o.ts === 'number' && Number.isFinite(o.ts)) return { serial: o.serial, zone, ts: Math.round(o.ts) };
-  if (typeof o.tsIn === 'number' && typeof o.tsOut === 'number' && Number.isFinite(o.tsIn) && Number.isFinite(o.tsOut)) {
-    return { serial: o.serial, zone, ts: Math.round((o.tsIn + o.tsOut) / 2) };
-  }
-  return 'payload needs ts, or tsIn and tsOut (epoch ms)';
-}
 
 export = function (RED: NodeAPI): void {
   function MvSnapshotNode(this: Node, config: MvSnapshotDef): void {
@@ -79,7 +66,7 @@ export = function (RED: NodeAPI): void {
         done(); // no API key: snapshots are off (warned once at start)
         return;
       }
-      const t = target(msg.payload);
+      const t = snapshotTarget(msg.payload);
       if (typeof t === 'string') {
         reportError(node, RED._('mv-snapshot.errors.invalid', { reason: t }), msg);
         done();

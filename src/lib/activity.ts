@@ -233,3 +233,23 @@ export class ActivityDetector {
     return { kind: 'activity', activity, closedBy };
   }
 }
+
+/**
+ * A counts payload (from mv-sense-parse) → detector input: the payload itself, checked, so nothing
+ * is allocated per message; null = not a count (another kind, or people not reported: ignored);
+ * a string = why it is invalid.
+ */
+export function countInput(p: unknown): CountInput | null | string {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
+  const o = p as Record<string, unknown>;
+  if (o.kind !== undefined && o.kind !== 'counts') return null;
+  if (o.people === null) return null; // camera did not report people
+  if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
+  if (typeof o.zone === 'number') o.zone = String(o.zone);
+  if (typeof o.zone !== 'string' || o.zone === '') return 'payload.zone must be a string';
+  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
+  if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
+    return 'payload.people must be a non-negative number';
+  }
+  return o as unknown as CountInput;
+}

@@ -423,3 +423,28 @@ export function busiest(slots: readonly number[]): number | null {
   for (let h = 0; h < slots.length; h++) if (slots[h] > 0 && (best === null || slots[h] > slots[best])) best = h;
   return best;
 }
+
+export type InputItem = { kind: 'observation'; value: ObservationInput } | { kind: 'activity'; value: ActivityInput } | { kind: 'invalid'; reason: string };
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** An observation (cmx-receiver) or an activity (activity-detector), told apart by their fields. */
+export function classifyInput(p: unknown): InputItem {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return { kind: 'invalid', reason: 'not an object' };
+  const o = p as Record<string, unknown>;
+  if ('tsIn' in o || 'tsOut' in o) {
+    if (typeof o.serial !== 'string' || !o.serial) return { kind: 'invalid', reason: 'activity without serial' };
+    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return { kind: 'invalid', reason: 'activity needs tsIn ≤ tsOut (epoch ms)' };
+    if (!isNum(o.peakPeople) || o.peakPeople < 0) return { kind: 'invalid', reason: 'activity needs peakPeople ≥ 0' };
+    o.zone = o.zone === undefined || o.zone === null ? '0' : String(o.zone);
+    return { kind: 'activity', value: o as ActivityInput };
+  }
+  if ('clientMac' in o) {
+    if (typeof o.clientMac !== 'string' || !o.clientMac) return { kind: 'invalid', reason: 'observation without clientMac' };
+    if (!isNum(o.ts)) return { kind: 'invalid', reason: 'observation needs ts (epoch ms)' };
+    if (!isNum(o.rssi)) return { kind: 'invalid', reason: 'observation needs a numeric rssi' };
+    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return { kind: 'invalid', reason: 'apMac must be text' };
+    return { kind: 'observation', value: o as unknown as ObservationInput };
+  }
+  return { kind: 'invalid', reason: 'neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)' };
+}

@@ -340,3 +340,11 @@ export function anonymise(list: Observation[], salt: string, format: MacHashForm
     o.clientMac = h;
   }
 }
+
+/** `/cmx`, `cmx/` → `/cmx`; only plain URL path characters (no route patterns). */
+export function receiverPath(p: unknown): string | null {
+  let s = typeof p === 'string' && p.trim() ? p.trim() : '/cmx';
+  if (!s.startsWith('/')) s = '/' + s;
+  if (s.length > 1) s = s.replace(/\/+$/, '');
+  return /^\/[A-Za-z0-9._~\-/]*$/.test(s) ? s : null;
+}
