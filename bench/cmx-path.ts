@@ -33,6 +33,7 @@ import * as path from 'path';
 import { bigV3Post, BIG_NETWORK_ID, CMX_COLUMNS, mixedPost, SECRET, VALIDATOR } from './lib/cmx-posts';
 import * as red from './lib/red';
 import { collectGarbage, heading, int, line, median, pct } from './lib/report';
+import { stopChild } from './lib/child';
 
 const POSTS = Number(process.env.BENCH_CMX_POSTS) || 400;
 const PACED_S = Number(process.env.BENCH_CMX_PACED_S) || 15;
@@ -243,10 +244,9 @@ async function startSender(): Promise<Sender> {
     });
   });
   proc.removeAllListeners('exit');
-  const exited = new Promise<void>((r) => proc.once('exit', () => {
+  proc.once('exit', () => {
     for (const p of pending.values()) p.reject(new Error('sender child exited'));
-    r();
-  }));
+  });
   return {
     request(msg) {
       const id = nextId++;
@@ -258,14 +258,7 @@ async function startSender(): Promise<Sender> {
     send(msg) {
       proc.send(msg);
     },
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.send({ type: 'stop' });
-        const timer = setTimeout(() => proc.kill(), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => stopChild(proc),
   };
 }
 

@@ -22,6 +22,7 @@ import { scenario, message, Scenario } from './lib/scenario';
 import { passThrough, PASS_THROUGH } from './lib/pass-through';
 import * as red from './lib/red';
 import { collectGarbage, heading, int, line, median, pct, rate } from './lib/report';
+import { stopChild } from './lib/child';
 
 const IN_PROCESS_MESSAGES = Number(process.env.BENCH_MV_MESSAGES) || 200_000;
 const MQTT_MESSAGES = Number(process.env.BENCH_MV_MQTT_MESSAGES) || 100_000;
@@ -187,7 +188,6 @@ async function startBrokerChild(): Promise<Child> {
     });
   });
   proc.removeAllListeners('exit');
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return {
     proc,
     port,
@@ -200,14 +200,7 @@ async function startBrokerChild(): Promise<Child> {
       proc.send({ type: 'publish', id, clientId, filter: '/merakimv/#', approx, pass: 0 });
       return { started, published };
     },
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.send({ type: 'stop' });
-        const timer = setTimeout(() => proc.kill(), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => stopChild(proc),
   };
 }
 

@@ -30,6 +30,7 @@ import { startApp, type App } from '../test/support/app';
 import { int } from './lib/report';
 import type { LoadStats } from './lib/soak-load';
 import { soakSite } from './lib/soak-world';
+import { stopChild } from './lib/child';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES) || 10;
 const RATE = Number(process.env.BENCH_SOAK_RATE) || 2000;
@@ -174,14 +175,7 @@ function startLoad(): Promise<Load> {
       resolveDone = res;
       rejectDone = rej;
     }),
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.send({ type: 'stop' });
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopChild(proc, 5000),
   };
   load.done.catch(() => undefined);
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import { fixture } from '../support/fixtures';
+import type { Observation } from '../../src/lib/scanning';
 
 export const SECRET = 's3cr3t-shared-value';
 
@@ -516,28 +517,8 @@ export function reservedMac(n: number): string {
   return `${RESERVED_PREFIX}:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
 }
 
-/** The SPEC's fields of an observation (section 3). */
-export interface ExpectedObservation {
-  ts: number;
-  time: string;
-  clientMac: string;
-  apMac: string | null;
-  rssi: number;
-  rssiDbm: number | null;
-  ssid: string | null;
-  manufacturer: string | null;
-  os: string | null;
-  ipv4: string | null;
-  lat: number | null;
-  lng: number | null;
-  unc: number | null;
-  x: number | null;
-  y: number | null;
-  floor: string | null;
-  networkId: string | null;
-  radio: 'wifi' | 'ble';
-  version: string;
-}
+/** The SPEC's fields of an observation (section 3): the lib's type; the values are worked out here. */
+export type ExpectedObservation = Observation;
 
 export const MIN_RSSI = 15;
 

@@ -6,6 +6,7 @@ import { strict as assert } from 'assert';
 import * as http from 'http';
 import { collect, getNode, helper, nodeModule, Received, settle, waitFor } from '../support/red';
 import { startServer, json, Hit, TestServer } from '../support/http-server';
+import { delay } from '../support/seeded';
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
@@ -29,7 +30,6 @@ const activity = (i: number, zone = '747034588190081129') => ({
 const MIDDLE = 1718870412345;
 
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('mv-snapshot node', function () {
   this.timeout(30_000);

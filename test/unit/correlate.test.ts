@@ -13,18 +13,8 @@ import {
   type Correlation,
   type ObservationInput,
 } from '../../src/lib/correlate';
+import { prng } from '../support/seeded';
 
-/** A small seeded generator (mulberry32): reproducible pseudo-random integers in [0, n). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 const S = 1000;
 const MIN = 60 * S;

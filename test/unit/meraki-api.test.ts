@@ -6,23 +6,16 @@ import { strict as assert } from 'assert';
 import { inspect } from 'util';
 import { ApiError, MerakiClient, RateLimiter, retryAfterMs } from '../../src/lib/meraki-api';
 import { startServer, json, TestServer } from '../support/http-server';
+import { delay, rejection as rejectionOf } from '../support/seeded';
+
+/** The ApiError `p` must reject with. */
+const rejection = (p: Promise<unknown>): Promise<ApiError> => rejectionOf(p, ApiError);
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
 
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The rejection of `p`, which must reject. */
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, `expected an ApiError, got ${inspect(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 function assertNoKey(err: Error): void {
   for (const text of [err.message, String(err.stack), String(err), inspect(err), JSON.stringify(err)]) {

@@ -8,6 +8,10 @@ import { inspect } from 'util';
 import { ApiError, MerakiClient } from '../../src/lib/meraki-api';
 import { SnapshotResult, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
 import { startServer, json, send, Hit, TestServer } from '../support/http-server';
+import { delay, rejection as rejectionOf } from '../support/seeded';
+
+/** The ApiError `p` must reject with. */
+const rejection = (p: Promise<unknown>): Promise<ApiError> => rejectionOf(p, ApiError);
 
 const KEY = '0123456789abcdef0123456789abcdef01234567';
 const SERIAL = 'Q2GV-7HJK-2LMN';
@@ -19,17 +23,7 @@ const VIDEO = 'https://n123.meraki.com/Lobby-cams/n/AbCdEfGh/manage/nodes/new_li
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 255]);
 
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ApiError, `expected an ApiError, got ${inspect(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('takeSnapshot', function () {
   this.timeout(10_000);

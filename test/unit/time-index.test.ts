@@ -1,18 +1,8 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { ObservationIndex } from '../../src/lib/time-index';
+import { prng } from '../support/seeded';
 
-/** A small seeded generator (mulberry32): reproducible pseudo-random integers in [0, n). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 type Entry = [ts: number, rssi: number, device: string, ap: string | null];
 
