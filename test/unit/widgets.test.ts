@@ -380,7 +380,7 @@ describe('widgets: the board', function () {
     const b = new WidgetBoard();
     b.update(input({ payload: summary() }), NOW);
     const out = b.update(input({ status: { fill: 'red', shape: 'ring', text: 'node-red:common.status.disconnected' } }), NOW + 5000);
-    assert.match(out.status!.payload as string, /Camera feed \(MQTT\): <b class="mx-feed-state" style="color:#c62828">disconnected<\/b> since 13:00:05/);
+    assert.match(out.status!.payload as string, /Camera feed \(MQTT\): <b class="mx-feed-state"><font color="#c62828">disconnected<\/font><\/b> since 13:00:05/);
     const evil = b.update(input({ status: { fill: 'yellow', text: HOSTILE } }), NOW);
     assert.ok(!(evil.status!.payload as string).includes('<img'));
     assert.ok((evil.status!.payload as string).includes('&lt;img src=x onerror=alert(1)&gt;'));
