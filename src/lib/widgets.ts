@@ -679,9 +679,10 @@ export class WidgetBoard {
     const parts: string[] = [];
     if (this.feed) {
       const state = this.feed.text.startsWith('node-red:') ? this.feed.text.split('.').pop() ?? '' : this.feed.text;
+      // <font color>: node-red-dashboard's ui_text passes its HTML through Angular's sanitiser, which drops style attributes
       const colour = this.feed.fill === 'green' ? '#2e7d32' : this.feed.fill === 'red' ? '#c62828' : '#9a6b00';
       parts.push(
-        `Camera feed (MQTT): <b class="mx-feed-state" style="color:${colour}">${escapeHtml(state || 'unknown')}</b> since ${escapeHtml(formatTime(this.feed.since, this.timezone, now, true))}`,
+        `Camera feed (MQTT): <b class="mx-feed-state"><font color="${colour}">${escapeHtml(state || 'unknown')}</font></b> since ${escapeHtml(formatTime(this.feed.since, this.timezone, now, true))}`,
       );
     }
     const s = this.summary;
@@ -692,7 +693,7 @@ export class WidgetBoard {
       const generated = s?.generatedAt ?? this.entrances!.generatedAt;
       parts.push(`Last ${escapeHtml(s?.windowHours ?? this.entrances!.windowHours)} h, times in ${escapeHtml(this.timezone)}, updated ${escapeHtml(formatTime(generated, this.timezone, now, true))}`);
     }
-    return `<span class="mx-status" style="font-weight: normal; font-size: 13px; line-height: 18px">${parts.join(' · ')}</span>`;
+    return `<span class="mx-status">${parts.join(' · ')}</span>`;
   }
 
   /** The zones, busiest (most people) first. */
