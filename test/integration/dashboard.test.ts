@@ -315,3 +315,38 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
     });
   });
 }
+
+describe('Dashboard 2.0 behind DASHBOARD_USER and DASHBOARD_PASSWORD', function () {
+  this.timeout(60000);
+  const USER = 'viewer';
+  const PASSWORD = 'dashboard-2-password-9z8y';
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  let app: App;
+
+  before(async function () {
+    app = await startApp({ DASHBOARD: '2', DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, CMX_SECRET: SECRET });
+  });
+
+  after(async function () {
+    await app?.stop();
+    app?.cleanup();
+  });
+
+  /** Engine.IO v4 polling on Dashboard 2.0's socket.io path: open a session, ask for the namespace, read the answer. */
+  async function socketConnect(headers: Record<string, string>): Promise<string> {
+    const base = `${app.base}/dashboard/socket.io/?EIO=4&transport=polling`;
+    const open = await (await fetch(base, { headers })).text();
+    const sid = JSON.parse(open.slice(1)).sid;
+    await fetch(`${base}&sid=${sid}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain' }, body: '40' });
+    return (await fetch(`${base}&sid=${sid}`, { headers })).text();
+  }
+
+  it('protects the page and its websocket as it does node-red-dashboard', async function () {
+    assert.equal((await fetch(`${app.base}/dashboard`)).status, 401);
+    assert.equal((await fetch(`${app.base}/dashboard`, { headers: { Authorization: basic(USER, 'nope') } })).status, 401);
+    const auth = { Authorization: basic(USER, PASSWORD) };
+    assert.equal((await fetch(`${app.base}/dashboard`, { headers: auth })).status, 200);
+    assert.match(await socketConnect({}), /^44.*authentication required/);
+    assert.match(await socketConnect(auth), /^40\{"sid"/);
+  });
+});
