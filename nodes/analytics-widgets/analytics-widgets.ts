@@ -33,11 +33,20 @@ export = function (RED: NodeAPI): void {
       else node.status({ fill: 'green', shape: 'dot', text: RED._('analytics-widgets.status.counts', { zones, areas }) });
     };
 
-    const first = setTimeout(() => {
+    const refresh = (): void => {
       node.send(toOutputs(board.update({ kind: 'refresh' }, Date.now())));
       showStatus();
-    }, FIRST_SEND_MS);
+    };
+    const first = setTimeout(refresh, FIRST_SEND_MS);
     first.unref?.();
+    // A deploy of changed nodes only (e.g. a chart moved to another group) restarts those widgets
+    // empty: give them everything again.
+    const events = (RED as unknown as { events?: NodeJS.EventEmitter }).events;
+    const onStarted = (): void => {
+      clearTimeout(first);
+      refresh();
+    };
+    events?.on('flows:started', onStarted);
 
     node.on('input', (msg, send, done) => {
       const input = classifyWidgetInput(msg as NodeMessage & { status?: unknown }, Date.now());
@@ -54,6 +63,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearTimeout(first);
+      events?.removeListener('flows:started', onStarted);
       done();
     });
   }

@@ -48,6 +48,47 @@ async function hostileProxy(api: FakeMerakiApi): Promise<TestServer> {
   });
 }
 
+/** ECharts draws on a canvas: pixels in the bar colour (#8BC34A), and dark ink (axis labels) in the left and bottom margins. */
+function inkOnCanvas(c: Element): { bars: number; leftInk: number; bottomInk: number } {
+  const canvas = c as HTMLCanvasElement;
+  const { width, height } = canvas;
+  const px = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+  let bars = 0;
+  let leftInk = 0;
+  let bottomInk = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const [r, g, b, a] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
+      if (a > 200 && Math.abs(r - 0x8b) < 12 && Math.abs(g - 0xc3) < 12 && Math.abs(b - 0x4a) < 12) bars++;
+      const ink = a > 100 && r < 160 && g < 160 && b < 160;
+      if (ink && x < width * 0.12) leftInk++;
+      if (ink && y > height * 0.85) bottomInk++;
+    }
+  }
+  return { bars, leftInk, bottomInk };
+}
+
+/** Resolves once the cards stop moving (the dashboards lay out again after a resize): the same boxes over five frames. */
+async function layoutSettled(p: Page): Promise<void> {
+  await p.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        let last = '';
+        let same = 0;
+        const end = Date.now() + 5000;
+        const tick = (): void => {
+          const now = JSON.stringify(Array.from(document.querySelectorAll('md-card, ui-card-panel, .nrdb-ui-group, canvas')).map((e) => e.getBoundingClientRect()));
+          same = now === last ? same + 1 : 0;
+          last = now;
+          if (same >= 5 || Date.now() > end) resolve();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+}
+
 type Dash = 1 | 2;
 
 const DASHBOARDS: { d: Dash; path: string; widget: (id: string) => string; option: string; optionText: string }[] = [
@@ -85,7 +126,7 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
       const size = p.viewportSize()!;
       const height = await p.evaluate(() => Math.max(...Array.from(document.querySelectorAll('md-content, main, .v-main, html')).map((e) => e.scrollHeight)));
       await p.setViewportSize({ width: size.width, height: Math.max(size.height, height + 40) });
-      await p.waitForTimeout(300); // the layout follows the new size (masonry, ECharts resize observers): not a wait for data
+      await layoutSettled(p);
       const file = `dashboard${d}-${name}.png`;
       await p.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
       if (process.env.SCREENSHOTS === 'docs') fs.copyFileSync(path.join(ARTIFACTS, file), path.join(ROOT, 'docs', file));
@@ -182,25 +223,7 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
         assert.ok(axes.some((a) => a.id === 'ui-visits-hourly' && a.y === 'visits'), JSON.stringify(axes));
       } else {
         // ECharts (Dashboard 2.0) draws on the canvas: bars in the chart's colour, and axis text in the margins
-        const drawn = await page.$eval(chart, (c) => {
-          const canvas = c as HTMLCanvasElement;
-          const { width, height } = canvas;
-          const px = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
-          let bars = 0;
-          let leftInk = 0;
-          let bottomInk = 0;
-          for (let y = 0; y < height; y++) {
-            for (let x = 0; x < width; x++) {
-              const i = (y * width + x) * 4;
-              const [r, g, b, a] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
-              if (a > 200 && Math.abs(r - 0x8b) < 12 && Math.abs(g - 0xc3) < 12 && Math.abs(b - 0x4a) < 12) bars++;
-              const ink = a > 100 && r < 160 && g < 160 && b < 160;
-              if (ink && x < width * 0.12) leftInk++;
-              if (ink && y > height * 0.85) bottomInk++;
-            }
-          }
-          return { bars, leftInk, bottomInk };
-        });
+        const drawn = await page.$eval(chart, inkOnCanvas);
         assert.ok(drawn.bars > 50, `bars drawn: ${JSON.stringify(drawn)}`);
         assert.ok(drawn.leftInk > 20 && drawn.bottomInk > 20, `axis labels drawn: ${JSON.stringify(drawn)}`);
       }
@@ -303,6 +326,43 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
       }
       await shoot(phone, 'phone');
       await phone.close();
+    });
+
+    it('lets a user move the hourly chart to another group in the editor and deploy', async function () {
+      const editor = await context.newPage();
+      await editor.goto(`${app.base}/admin/`);
+      await editor.waitForFunction(() => (window as any).RED?.nodes?.node('ui-zone-hourly'), null, { timeout: 60000 });
+      // Open the chart's edit dialog (as a double-click does), pick another group, Done, Deploy.
+      await editor.evaluate(() => {
+        const RED = (window as any).RED;
+        RED.editor.edit(RED.nodes.node('ui-zone-hourly'));
+      });
+      await editor.waitForSelector('#node-input-group option[value="ui-group-activity"]', { state: 'attached' });
+      await editor.selectOption('#node-input-group', 'ui-group-activity');
+      await editor.click('#node-dialog-ok');
+      await editor.click('#red-ui-header-button-deploy');
+      await editor.waitForSelector('.red-ui-notification', { timeout: 30000 });
+      const flows = await (await fetch(`${app.base}/admin/flows`)).json();
+      assert.equal(flows.find((n: any) => n.id === 'ui-zone-hourly').group, 'ui-group-activity');
+      await editor.close();
+      // On the dashboard the chart now sits in "Snapshots and activities", drawn again with its data.
+      const moved = d === 1 ? 'ui-card-panel[node-id="ui-group-activity"] md-card[node-id="ui-zone-hourly"] canvas' : '#nrdb-ui-group-ui-group-activity #nrdb-ui-widget-ui-zone-hourly canvas';
+      await page.reload();
+      await page.waitForSelector(moved, { timeout: 60000 });
+      if (d === 2) {
+        // ECharts draws on a canvas: poll its pixels until the bars are back
+        const end = Date.now() + 30000;
+        while ((await page.$eval(moved, inkOnCanvas)).bars <= 50) {
+          if (Date.now() > end) throw new Error('the moved chart did not draw its bars');
+          await page.waitForTimeout(250);
+        }
+      } else {
+        await page.waitForFunction(
+          () => (Object.values((window as any).Chart.instances) as any[]).some((c) => (c.canvas ?? c.chart.canvas).closest('md-card')?.getAttribute('node-id') === 'ui-zone-hourly' && c.data.datasets[0]?.data.some((v: number) => v > 0)),
+          null,
+          { timeout: 30000 },
+        );
+      }
     });
 
     it('links the CSV downloads, which answer', async function () {
