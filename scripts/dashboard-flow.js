@@ -36,8 +36,11 @@ const TEMPLATES = {
 /** Dashboard 2.0 ui-template node id → Vue file (or CSS for the page) */
 const TEMPLATES2 = {
   'ui-snapshots': 'snapshots.vue',
-  'ui-downloads': 'downloads.vue',
   'ui-styles': 'styles.css',
+};
+/** Dashboard 2.0 ui-template node id → plain HTML of flows/dashboard/ (no Angular in it), as a Vue template */
+const SHARED2 = {
+  'ui-downloads': 'downloads.html',
 };
 /** Dashboard 2.0 ui-table node id → table of src/lib/widgets.ts */
 const TABLES2 = {
@@ -84,6 +87,7 @@ const flow2 = flow
 for (const n of widgets2.nodes) if (!flow.some((m) => m.id === n.id)) flow2.push(n);
 for (const [id, patch] of Object.entries(widgets2.patch)) Object.assign(byId(flow2, id, flow2File), patch);
 for (const [id, file] of Object.entries(TEMPLATES2)) byId(flow2, id, flow2File).format = read(path.join(root, 'flows', 'dashboard2', file));
+for (const [id, file] of Object.entries(SHARED2)) byId(flow2, id, flow2File).format = `<template>\n${read(path.join(root, 'flows', 'dashboard', file))}</template>\n`;
 for (const [id, name] of Object.entries(TABLES2)) byId(flow2, id, flow2File).columns = columns(name);
 const left = flow2.filter((n) => n.type.startsWith('ui_')).map((n) => n.id);
 if (left.length) throw new Error(`node-red-dashboard nodes without a Dashboard 2.0 counterpart in flows/dashboard2/widgets.json: ${left.join(', ')}`);
