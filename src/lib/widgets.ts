@@ -476,7 +476,8 @@ export function dropdown(dashboard: DashboardVersion, options: Option[], selecte
     // node-red-dashboard reads each option as {label: value}; the label is shown as text
     return { options: options.map((o) => ({ [o.label]: o.value })), payload: selected ?? '' };
   }
-  return { ui_update: { options: options.map((o) => ({ label: o.label, value: o.value })) }, payload: selected ?? [] };
+  // Dashboard 2.0 shows an empty dropdown as an error ("No options available"): hidden until there is something to pick
+  return { ui_update: { options: options.map((o) => ({ label: o.label, value: o.value })) }, payload: selected ?? [], visible: options.length > 0 };
 }
 
 /** A gauge's value and range. */

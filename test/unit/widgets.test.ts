@@ -178,6 +178,8 @@ describe('widgets: messages per dashboard', function () {
     const d2 = dropdown(2, opts, 'B/0') as any;
     assert.deepEqual(d2.ui_update.options, opts);
     assert.equal(d2.payload, 'B/0');
+    assert.equal(d2.visible, true);
+    assert.equal((dropdown(2, [], null) as any).visible, false, 'hidden while there is nothing to pick');
   });
 
   it('gauges and tables', function () {
