@@ -38,9 +38,16 @@ interface Local {
   hour: number;
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 function local(t: number, tz: string): Local {
+  let f = formats.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    formats.set(tz, f);
+  }
   const parts: Record<string, string> = {};
-  for (const p of new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(t)) parts[p.type] = p.value;
+  for (const p of f.formatToParts(t)) parts[p.type] = p.value;
   const hour = Number(parts.hour);
   return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: hour * 60 + Number(parts.minute), hour };
 }
