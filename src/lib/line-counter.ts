@@ -248,7 +248,8 @@ export class LineCounter {
 
   /**
    * One crossing (live, or a crossings.csv row with `replay`: then the wall-clock check is left
-   * out, the row was checked when it was counted).
+   * out, the row was checked when it was counted). Rows to replay: those since
+   * min(windowStart, lastResetAt), in file order.
    */
   add(c: Crossing, wallNow: number, replay = false): AddResult {
     this.rollover(wallNow);
@@ -256,7 +257,10 @@ export class LineCounter {
     const type = c.objectType ?? 'person';
     if (this.settings.objectType !== 'both' && type !== this.settings.objectType) return this.not('ignored', `${type} crossings are not counted`);
     if (!replay && c.ts > wallNow + MAX_FUTURE_MS) return this.not('refused', `its time ${isoUtc(c.ts)} is more than 5 minutes ahead of the clock`);
-    if (c.ts < this.windowStart(wallNow)) return this.not('refused', `its time ${isoUtc(c.ts)} is older than the ${this.settings.windowHours}-hour window`);
+    // A row of crossings.csv was counted when it came: older than the window now, it still
+    // belongs to the areas if it came after their last reset.
+    const inWindow = c.ts >= this.windowStart(wallNow);
+    if (!inWindow && !(replay && c.ts >= this.lastReset)) return this.not('refused', `its time ${isoUtc(c.ts)} is older than the ${this.settings.windowHours}-hour window`);
     const line = this.line(c.serial, c.boundaryId);
     if (!line) return this.not('refused', `more than ${MAX_LINES} lines`);
     if (c.objectId !== null) {
@@ -270,12 +274,15 @@ export class LineCounter {
     const label = cleanLabel(c.label);
     if (label !== null) line.label = label;
 
-    const b = this.bucket(line, c.ts);
     const dir = c.event as 'in' | 'out';
-    b[dir] += 1;
-    const api = dir === 'in' ? b.apiIn : b.apiOut;
-    // an hour the API already gave the areas: this crossing is in its figure, unless it goes beyond
-    const absorbed = b.areasHaveApi && api !== null && b[dir] <= api;
+    let absorbed = false;
+    if (inWindow) {
+      const b = this.bucket(line, c.ts);
+      b[dir] += 1;
+      const api = dir === 'in' ? b.apiIn : b.apiOut;
+      // an hour the API already gave the areas: this crossing is in its figure, unless it goes beyond
+      absorbed = b.areasHaveApi && api !== null && b[dir] <= api;
+    }
     if (c.ts >= this.lastReset && !absorbed) this.move(line.key, dir, 1);
     this.counters.counted += 1;
     this.version += 1;

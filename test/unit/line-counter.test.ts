@@ -298,6 +298,23 @@ describe('line-counter (src/lib/line-counter.ts)', () => {
       assert.equal(back.summary(wall).lines[1].label, '<img src=x onerror=alert(1)>');
     });
 
+    it('with a window shorter than the day, rows older than the window still rebuild the areas since the reset', () => {
+      const wall = NY_10 + 30 * MIN; // reset at 04:00, window 2 hours (09:00–10:59)
+      const areas = parseAreas(`Lobby: ${S}/k1`);
+      const live = nyCounter({ windowHours: 2, areas }, NY_10 - 5 * HOUR);
+      const rows: Crossing[] = [];
+      for (const ts of [NY_10 - 5 * HOUR, NY_10 - 4 * HOUR, NY_10 - 30 * MIN]) {
+        const c = crossing({ ts });
+        if (live.add(c, ts + MIN).status === 'counted') rows.push(c);
+      }
+      const back = nyCounter({ windowHours: 2, areas }, wall);
+      for (const c of rows) back.add(c, wall, true);
+      assert.deepEqual(back.summary(wall), live.summary(wall));
+      assert.equal(back.summary(wall).areas[0].enters, 3);
+      assert.equal(back.summary(wall).lines[0].in, 1);
+      assert.equal(back.add(crossing({ ts: NY_10 - 7 * HOUR }), wall, true).status, 'refused', 'before the reset and the window');
+    });
+
     it('a crossing and its row: what goes in comes back', () => {
       const c = crossing({ label: '  Main\u0000 entrance\n', objectId: 4127 });
       const input = crossingInput({ kind: 'crossing', ...c, time: iso(c.ts) });
