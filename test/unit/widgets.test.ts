@@ -4,7 +4,9 @@
  * Correlator, the entrances summary of SPEC section 4, snapshots and activities.
  */
 import { strict as assert } from 'assert';
+import { parseAreas } from '../../src/lib/config-maps';
 import { Correlator } from '../../src/lib/correlate';
+import { LineCounter } from '../../src/lib/line-counter';
 import {
   classifyWidgetInput,
   dropdown,
@@ -376,6 +378,21 @@ describe('widgets: the board', function () {
     const picked = b.update(input({ topic: 'area', payload: HOSTILE }), NOW);
     assert.deepEqual(picked.occupancy!.payload, 1);
     assert.deepEqual(picked.occupancy!.ui_control, { min: 0, max: 10 });
+  });
+
+  it('takes the entrances summary as line-counter makes it (reversed lines, the area map)', function () {
+    const lc = new LineCounter({ timeZone: 'Europe/London', areas: parseAreas(`Shop: ${LOBBY}/100, ${CAFE}/200 reversed`) }, NOW);
+    const crossing = (serial: string, boundaryId: string, event: string, ts: number, objectId: number) => ({ serial, boundaryId, label: 'Door', event, objectType: 'person', objectId, ts });
+    for (let i = 0; i < 6; i++) lc.add(crossing(LOBBY, '100', 'in', NOW - H + i * 1000, i), NOW);
+    lc.add(crossing(LOBBY, '100', 'out', NOW - 30 * 60_000, 99), NOW);
+    lc.add(crossing(CAFE, '200', 'in', NOW - 10 * 60_000, 7), NOW); // reversed: leaves the shop
+    const b = new WidgetBoard({ dashboard: 2 });
+    const out = b.update(input({ payload: JSON.parse(JSON.stringify(lc.summary(NOW))) }), NOW);
+    assert.equal(out.occupancy!.payload, 4);
+    assert.deepEqual(out.areas!.payload, [{ area: 'Shop', occupancy: 4, peak: 6, enters: 6, exits: 2 }]);
+    const points = out.entrancesHourly!.payload as any[];
+    assert.deepEqual(points.filter((p) => p.value).map((p) => [p.series, p.hour, p.value]), [['in', '12', 7], ['out', '12', 1]]);
+    assert.equal(out.areaOptions!.payload, 'Shop');
   });
 
   it('the status line: the camera feed and its time, everything escaped', function () {
