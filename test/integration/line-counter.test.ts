@@ -8,7 +8,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import mqtt from 'mqtt';
-import { App, startApp } from '../support/app';
+import { App, startApp, waitFor } from '../support/app';
 
 const CAM = 'Q2GV-7HJK-2LMN';
 const HEADER = 'time,serial,boundaryId,label,event,objectType,objectId';
@@ -49,16 +49,6 @@ const SEQUENCE: Sent[] = [
   c('k3', 'crossing_in', H1 + 5 * MIN, 10, true), // a line in no area, with a hostile label
   c('k1', 'crossing_in', NOW + 30 * MIN, 11, false), // half an hour ahead of the clock: refused
 ];
-
-async function waitFor<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const entrances = async (app: App) => (await fetch(`${app.base}/analytics/entrances`)).json();
 const ENV = { TZ, LINE_AREAS: `Lobby: ${CAM}/k1, ${CAM}/k2 reversed` };
