@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ActivityDetector, activityOptions, Closed, countInput } from '../../src/lib/activity';
 import { compact } from '../../src/lib/format';
-import { reportError } from '../../src/red/errors';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface ActivityDetectorDef extends NodeDef {

@@ -14,7 +14,7 @@ import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
 import { isTimeZone } from '../../src/lib/tz';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
-import { reportError } from '../../src/red/errors';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CorrelateDef extends NodeDef {

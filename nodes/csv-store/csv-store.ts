@@ -11,7 +11,7 @@ import { CsvFile } from '../../src/lib/csv-file';
 import { headerLine, parseColumns } from '../../src/lib/csv';
 import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
-import { reportError } from '../../src/red/errors';
+import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CsvStoreDef extends NodeDef {

@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
-import { reportError, shortText } from '../../src/red/errors';
+import { reportError, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface MvSenseParseDef extends NodeDef {

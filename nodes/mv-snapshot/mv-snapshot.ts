@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { snapshotTarget, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
-import { reportError } from '../../src/red/errors';
+import { reportError } from '../../src/red/report';
 
 interface MvSnapshotDef extends NodeDef {
   api: string;

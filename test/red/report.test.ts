@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import type { NodeAPI } from 'node-red';
-import { failMessage, MessageError, shortText } from '../../src/red/errors';
+import { failMessage, MessageError, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 import { collect, getNode, helper, settle, waitFor } from '../support/red';
 
@@ -32,7 +32,7 @@ const flow = [
   { id: 'completed', type: 'helper' },
 ];
 
-describe('the error contract (src/red/errors failMessage)', function () {
+describe('the error contract (src/red/report failMessage)', function () {
   afterEach(async function () {
     await helper.unload();
   });
