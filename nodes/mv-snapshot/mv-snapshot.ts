@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { snapshotTarget, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
-import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { merakiApi } from '../../src/red/meraki-api-node';
 import { reportError } from '../../src/red/report';
 
 interface MvSnapshotDef extends NodeDef {
@@ -25,7 +25,7 @@ export = function (RED: NodeAPI): void {
   function MvSnapshotNode(this: Node, config: MvSnapshotDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const api = RED.nodes.getNode(config.api) as MerakiApiNode | null;
+    const api = merakiApi(RED, config.api);
     const timeoutMs = (Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 30) * 1000;
     const store = new SnapshotStore(Number(config.keep) > 0 ? Math.min(50, Number(config.keep)) : 6);
     const abort = new AbortController();
