@@ -44,11 +44,12 @@ export function feedCorrelator(correlator: Correlator, payload: unknown, now: nu
   const problems: string[] = [];
   for (const p of Array.isArray(payload) ? payload : [payload]) {
     const item = classifyInput(p);
-    if (item.kind === 'observation') correlator.addObservation(item.value);
-    else if (item.kind === 'activity') {
+    if (!item.ok) problems.push(item.reason);
+    else if (item.kind === 'observation') correlator.addObservation(item.value);
+    else {
       correlator.addActivity(item.value, now);
       onActivity(item.value);
-    } else problems.push(item.reason);
+    }
   }
   return problems;
 }
