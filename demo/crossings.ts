@@ -77,3 +77,11 @@ export function countCrossings(serial: string, line: DemoLine, from: number, to:
 export function demoLines(cameras: readonly DemoCamera[]): { serial: string; line: DemoLine }[] {
   return cameras.flatMap((c) => (c.lines ?? []).map((line) => ({ serial: c.serial, line })));
 }
+
+/** The demo's areas, in line-counter's format: a camera's lines lead into an area named after it. */
+export function lineAreas(cameras: readonly DemoCamera[]): string {
+  return cameras
+    .filter((c) => c.lines?.length)
+    .map((c) => `${c.name}: ${(c.lines ?? []).map((l) => `${c.serial}/${l.id}${l.reversed ? ' reversed' : ''}`).join(', ')}`)
+    .join(' | ');
+}

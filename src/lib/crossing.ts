@@ -4,18 +4,11 @@
  * Framework-free.
  */
 import { undefuse } from './csv';
+import type { CrossingMessage } from './mv-sense';
 import { isoUtc } from './time';
 
-export interface Crossing {
-  serial: string;
-  boundaryId: string;
-  label: string | null;
-  /** `in`, `out`, or another event's own name */
-  event: string;
-  objectType: string | null;
-  objectId: number | string | null;
-  ts: number;
-}
+/** What line-counter reads of mv-sense-parse's crossing message (`event`: in, out, or another name). */
+export type Crossing = Omit<CrossingMessage, 'kind' | 'time'>;
 
 /** Longest line label kept (the camera's text; the Dashboard API's names too). */
 export const MAX_LABEL = 100;

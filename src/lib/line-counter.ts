@@ -26,6 +26,7 @@ import type { AreaDef, AreaLine } from './config-maps';
 import { cleanLabel, type Crossing } from './crossing';
 import { DailyReset, parseTimeOfDay } from './daily-reset';
 import { isoUtc } from './time';
+import type { BoundaryInterval } from './meraki-api';
 import { LocalHours } from './tz';
 
 const HOUR = 3_600_000;
@@ -137,14 +138,7 @@ export type AddResult =
   | { status: 'duplicate' | 'ignored' | 'refused'; reason: string };
 
 /** One interval of the Dashboard API's history of a line (byInterval). */
-export interface HistoryInterval {
-  boundaryId: string;
-  start: number;
-  end: number;
-  objectType: string | null;
-  in: number;
-  out: number;
-}
+export type HistoryInterval = BoundaryInterval;
 
 /** What to ask the Dashboard API for: these lines over these ranges of whole local hours. */
 export interface HistoryRequest {

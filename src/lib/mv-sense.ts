@@ -4,6 +4,7 @@
  */
 import { ListFilter, listFilter } from './filter';
 import { isoUtc, toEpochMs } from './time';
+import type { Result } from './result';
 
 export interface CountsMessage {
   kind: 'counts';
@@ -63,13 +64,20 @@ export interface CrossingMessage {
 
 export type MvMessage = CountsMessage | DetectionsMessage | LightMessage | CrossingMessage;
 
-export type ParseResult =
-  | { status: 'ok'; value: MvMessage }
-  /** a valid MV topic this package does not model (audio, custom CV, desks, ...) */
-  | { status: 'ignored'; reason: string }
-  /** excluded by the camera or zone filter */
-  | { status: 'filtered'; reason: string }
-  | { status: 'invalid'; reason: string };
+/**
+ * Why a message gave no value: `invalid` (an error to report), `ignored` (a valid MV topic this
+ * package does not model: audio, custom CV, desks, ...), `filtered` (the camera or zone filter).
+ */
+export type Drop = 'invalid' | 'ignored' | 'filtered';
+
+export type ParseResult = Result<MvMessage, { drop: Drop }>;
+
+/** A result in one word: 'ok', or why it was dropped. */
+export function verdict(r: ParseResult): 'ok' | Drop {
+  return r.ok ? 'ok' : r.drop;
+}
+
+const dropped = (drop: Drop, reason: string): ParseResult => ({ ok: false, drop, reason });
 
 type Leaf = 'counts' | 'detections' | 'light' | 'crossing' | 'other';
 
@@ -109,7 +117,7 @@ export interface MvParserOptions {
 }
 
 function invalid(reason: string): ParseResult {
-  return { status: 'invalid', reason };
+  return dropped('invalid', reason);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -167,7 +175,7 @@ export class MvSenseParser {
       case 'crossing':
         return parseCrossing(info, body);
       default:
-        return { status: 'ignored', reason: 'topic not modelled' };
+        return dropped('ignored', 'topic not modelled');
     }
   }
 
@@ -190,11 +198,11 @@ export class MvSenseParser {
       return { ...none, reject: invalid('topic is not /merakimv/<serial>/<zone|raw_detections|light>') };
     }
     if (!this.cameras.test(serial)) {
-      return { ...none, reject: { status: 'filtered', reason: 'camera not selected' } };
+      return { ...none, reject: dropped('filtered', 'camera not selected') };
     }
     if (/^\d+$/.test(leaf)) {
       if (parts.length !== 3) return { ...none, reject: invalid('unexpected topic levels after the zone') };
-      if (!this.zones.test(leaf)) return { ...none, reject: { status: 'filtered', reason: 'zone not selected' } };
+      if (!this.zones.test(leaf)) return { ...none, reject: dropped('filtered', 'zone not selected') };
       return { serial, zone: leaf, leaf: 'counts' };
     }
     if (parts.length === 3 && leaf === 'raw_detections') return { serial, zone: '0', leaf: 'detections' };
@@ -205,8 +213,8 @@ export class MvSenseParser {
       if (!BOUNDARY_ID.test(boundaryId)) return { ...none, reject: invalid('the boundary id in /merakimv/<serial>/crossing/<boundaryId> is empty, too long or not plain text') };
       return { serial, zone: boundaryId, leaf: 'crossing' };
     }
-    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: { status: 'ignored', reason: `${leaf} not modelled` } };
-    return { ...none, reject: { status: 'ignored', reason: 'unknown MV topic' } };
+    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: dropped('ignored', `${leaf} not modelled`) };
+    return { ...none, reject: dropped('ignored', 'unknown MV topic') };
   }
 }
 
@@ -241,7 +249,7 @@ function parseCounts(info: TopicInfo, body: Record<string, unknown>): ParseResul
   const vehicles = readCount(counts, 'vehicle');
   if (typeof vehicles === 'string') return invalid(vehicles);
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'counts', serial: info.serial, zone: info.zone, ts, time: isoUtc(ts), people, vehicles },
   };
 }
@@ -277,7 +285,7 @@ function parseDetections(info: TopicInfo, body: Record<string, unknown>): ParseR
     objects.push(obj);
   }
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'detections', serial: info.serial, ts, time: isoUtc(ts), objects, people },
   };
 }
@@ -291,7 +299,7 @@ function parseLight(info: TopicInfo, body: Record<string, unknown>, receivedAt: 
     if (parsed === null) return invalid('invalid ts');
     ts = parsed;
   }
-  return { status: 'ok', value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
+  return { ok: true, value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
 }
 
 /** crossing_in → in, crossing_out → out; other events keep their own name. */
@@ -314,7 +322,7 @@ function parseCrossing(info: TopicInfo, body: Record<string, unknown>): ParseRes
   const oid = body.object_id;
   const objectId = (typeof oid === 'number' && Number.isFinite(oid)) || (typeof oid === 'string' && oid !== '' && oid.length <= 64) ? oid : null;
   return {
-    status: 'ok',
+    ok: true,
     value: {
       kind: 'crossing',
       serial: info.serial,

@@ -6,15 +6,10 @@
  * of the counter's buckets and maps (the property test compares the two).
  */
 
-export interface NaiveCrossing {
-  serial: string;
-  boundaryId: string;
-  label: string | null;
-  event: string;
-  objectType: string | null;
-  objectId: number | string | null;
-  ts: number;
-}
+import type { Crossing } from '../../src/lib/crossing';
+
+/** The same input as the counter's (only the data shape is shared). */
+export type NaiveCrossing = Crossing;
 
 export interface NaiveOptions {
   timeZone: string;
