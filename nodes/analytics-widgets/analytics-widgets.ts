@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { classifyWidgetInput, WIDGET_OUTPUTS, WidgetBoard, WidgetMessage, WidgetOutput } from '../../src/lib/widgets';
-import { reportError } from '../../src/red/report';
+import { failMessage } from '../../src/red/report';
 
 interface WidgetsDef extends NodeDef {
   /** "1": node-red-dashboard, "2": FlowFuse Dashboard 2.0 */
@@ -50,12 +50,11 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg, send, done) => {
       const input = classifyWidgetInput(msg as NodeMessage & { status?: unknown }, Date.now());
-      if (typeof input === 'string') {
-        reportError(node, RED._('analytics-widgets.errors.invalid', { reason: input }), msg);
-        done();
+      if (!input.ok) {
+        failMessage(node, msg, done, RED._('analytics-widgets.errors.invalid', { reason: input.reason }));
         return;
       }
-      const out = board.update(input, Date.now());
+      const out = board.update(input.value, Date.now());
       if (Object.keys(out).length) send(toOutputs(out));
       showStatus();
       done();

@@ -10,6 +10,7 @@
  * only http(s) or data:image URIs, and the one output that widgets render as HTML (the status
  * line, ui_text/ui-text) is escaped here. Framework-free.
  */
+import { failed, ok, Result } from './result';
 import { SnapshotResult, SnapshotStore } from './snapshot';
 
 export type DashboardVersion = 1 | 2;
@@ -256,9 +257,9 @@ export interface EntrancesView {
 const hourOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 24 ? v : null);
 
 /** The analytics summary, or why it is not one. */
-export function readSummary(p: unknown, now: number): SummaryView | string {
+export function readSummary(p: unknown, now: number): Result<SummaryView> {
   const s = obj(p);
-  if (!s || !Array.isArray(s.zones) || !obj(s.hourly)) return 'not an analytics summary (zones, hourly)';
+  if (!s || !Array.isArray(s.zones) || !obj(s.hourly)) return failed('not an analytics summary (zones, hourly)');
   const generated = typeof s.generatedAt === 'string' ? Date.parse(s.generatedAt) : NaN;
   const hourlyIn = obj(s.hourly)!;
   const zones: ZoneView[] = [];
@@ -283,7 +284,7 @@ export function readSummary(p: unknown, now: number): SummaryView | string {
   }
   const visitors = obj(s.visitors) ?? {};
   const busiest = obj(s.busiestHour) ?? {};
-  return {
+  return ok({
     generatedAt: Number.isFinite(generated) ? generated : now,
     timezone: text(s.timezone, 64) || 'UTC',
     windowHours: num(s.windowHours) || 24,
@@ -307,13 +308,13 @@ export function readSummary(p: unknown, now: number): SummaryView | string {
         devices: list(c.devices, 200).map((d) => ({ clientMac: text(obj(d)?.clientMac, 64), rssi: num(obj(d)?.rssi) })),
       };
     }),
-  };
+  });
 }
 
 /** The entrances summary of line-counter, or why it is not one. */
-export function readEntrances(p: unknown, now: number): EntrancesView | string {
+export function readEntrances(p: unknown, now: number): Result<EntrancesView> {
   const e = obj(p);
-  if (!e || !Array.isArray(e.lines) || !Array.isArray(e.areas)) return 'not an entrances summary (lines, areas)';
+  if (!e || !Array.isArray(e.lines) || !Array.isArray(e.areas)) return failed('not an entrances summary (lines, areas)');
   const generated = typeof e.generatedAt === 'string' ? Date.parse(e.generatedAt) : NaN;
   const hourlyIn = obj(e.hourly) ?? {};
   const hourly = new Map<string, { in: number[]; out: number[] }>();
@@ -321,7 +322,7 @@ export function readEntrances(p: unknown, now: number): EntrancesView | string {
     const h = obj(hourlyIn[key]);
     if (h) hourly.set(key, { in: hours24(h.in), out: hours24(h.out) });
   }
-  return {
+  return ok({
     generatedAt: Number.isFinite(generated) ? generated : now,
     timezone: text(e.timezone, 64) || 'UTC',
     windowHours: num(e.windowHours) || 24,
@@ -342,7 +343,7 @@ export function readEntrances(p: unknown, now: number): EntrancesView | string {
         lines: list(a.lines, 100).map((x) => text(x, 140)),
       };
     }),
-  };
+  });
 }
 
 /** An activity of activity-detector (for the recent activities before the correlator has them). */
@@ -379,27 +380,27 @@ function picked(payload: unknown): string | null {
  * node's message (`msg.status`), a zone or area picked (`topic` "zone" / "area"), or `refresh`.
  * Anything else → a reason.
  */
-export function classifyWidgetInput(msg: { topic?: unknown; payload?: unknown; status?: unknown }, now: number): WidgetInput | string {
+export function classifyWidgetInput(msg: { topic?: unknown; payload?: unknown; status?: unknown }, now: number): Result<WidgetInput> {
   const status = obj(msg.status);
-  if (status) return { kind: 'feed', value: { fill: text(status.fill, 20), text: text(status.text, 120) } };
-  if (msg.topic === 'refresh' || msg.payload === 'refresh') return { kind: 'refresh' };
+  if (status) return ok({ kind: 'feed', value: { fill: text(status.fill, 20), text: text(status.text, 120) } });
+  if (msg.topic === 'refresh' || msg.payload === 'refresh') return ok({ kind: 'refresh' });
   if (msg.topic === 'zone' || msg.topic === 'area') {
     const value = picked(msg.payload);
-    if (value === null) return `a picked ${msg.topic} must be a string`;
-    return msg.topic === 'zone' ? { kind: 'pickZone', value } : { kind: 'pickArea', value };
+    if (value === null) return failed(`a picked ${msg.topic} must be a string`);
+    return ok(msg.topic === 'zone' ? { kind: 'pickZone', value } : { kind: 'pickArea', value });
   }
   const p = obj(msg.payload);
-  if (!p) return 'payload must be a summary, an entrances summary, a snapshot or an activity';
+  if (!p) return failed('payload must be a summary, an entrances summary, a snapshot or an activity');
   if (Array.isArray(p.lines) && Array.isArray(p.areas)) {
     const e = readEntrances(p, now);
-    return typeof e === 'string' ? e : { kind: 'entrances', value: e };
+    return e.ok ? ok({ kind: 'entrances', value: e.value }) : e;
   }
   if (msg.topic === 'summary' || (Array.isArray(p.zones) && obj(p.hourly))) {
     const s = readSummary(p, now);
-    return typeof s === 'string' ? s : { kind: 'summary', value: s };
+    return s.ok ? ok({ kind: 'summary', value: s.value }) : s;
   }
   if (typeof p.serial === 'string' && typeof p.url === 'string' && typeof p.ts === 'number' && Number.isFinite(p.ts)) {
-    return {
+    return ok({
       kind: 'snapshot',
       value: {
         serial: text(p.serial, 64),
@@ -411,12 +412,12 @@ export function classifyWidgetInput(msg: { topic?: unknown; payload?: unknown; s
         videoLink: typeof p.videoLink === 'string' ? p.videoLink.slice(0, 4096) : null,
         ...(typeof p.image === 'string' ? { image: p.image } : {}),
       },
-    };
+    });
   }
   if (typeof p.serial === 'string' && typeof p.tsIn === 'number' && typeof p.tsOut === 'number' && Number.isFinite(p.tsIn) && Number.isFinite(p.tsOut)) {
-    return { kind: 'activity', value: { serial: text(p.serial, 64), zone: text(p.zone ?? '0', 64), tsIn: p.tsIn, tsOut: p.tsOut, peakPeople: num(p.peakPeople) } };
+    return ok({ kind: 'activity', value: { serial: text(p.serial, 64), zone: text(p.zone ?? '0', 64), tsIn: p.tsIn, tsOut: p.tsOut, peakPeople: num(p.peakPeople) } });
   }
-  return 'payload is neither a summary, an entrances summary, a snapshot nor an activity';
+  return failed('payload is neither a summary, an entrances summary, a snapshot nor an activity');
 }
 
 // ---------------------------------------------------------------------------------------------

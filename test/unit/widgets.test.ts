@@ -94,8 +94,8 @@ const snapshot = (serial: string, zone: string, ts: number, extra: Record<string
 
 function input(msg: Record<string, unknown>): WidgetInput {
   const i = classifyWidgetInput(msg, NOW);
-  if (typeof i === 'string') throw new Error(i);
-  return i;
+  if (!i.ok) throw new Error(i.reason);
+  return i.value;
 }
 
 describe('widgets: text, links, times', function () {
@@ -201,8 +201,9 @@ describe('widgets: messages per dashboard', function () {
 
 describe('widgets: reading inputs', function () {
   it('reads the summary defensively', function () {
-    const s = readSummary(summary(), NOW);
-    assert.ok(typeof s !== 'string');
+    const r = readSummary(summary(), NOW);
+    assert.ok(r.ok);
+    const s = r.value;
     assert.equal(s.timezone, 'Europe/London');
     assert.deepEqual(s.zones.map((z) => [z.key, z.label, z.camera]), [
       [`${CAFE}/0`, 'Café counter', CAFE],
@@ -210,31 +211,33 @@ describe('widgets: reading inputs', function () {
       [`${LOBBY}/1`, HOSTILE, 'Lobby entrance'],
     ]);
     assert.equal(s.hourly.get(`${LOBBY}/0`)![11], 3, '10:00 UTC is 11:00 in London (summer time)');
-    const odd = readSummary({ zones: [null, { serial: 7, zone: { x: 1 }, people: 'many' }], hourly: { '7/': 'no' }, correlations: 'x', devices: [{}] }, NOW);
-    assert.ok(typeof odd !== 'string');
+    const oddR = readSummary({ zones: [null, { serial: 7, zone: { x: 1 }, people: 'many' }], hourly: { '7/': 'no' }, correlations: 'x', devices: [{}] }, NOW);
+    assert.ok(oddR.ok);
+    const odd = oddR.value;
     assert.deepEqual(odd.zones.map((z) => [z.key, z.people]), [['7/', 0]]);
     assert.deepEqual(odd.hourly.get('7/'), new Array(24).fill(0));
     assert.equal(odd.timezone, 'UTC');
-    assert.equal(typeof readSummary({ zones: 'x' }, NOW), 'string');
+    assert.deepEqual(readSummary({ zones: 'x' }, NOW), { ok: false, reason: 'not an analytics summary (zones, hourly)' });
     // a key of Object.prototype is not an hourly series
     const proto = readSummary({ zones: [{ serial: 'constructor', zone: '' }], hourly: {} }, NOW);
-    assert.ok(typeof proto !== 'string');
-    assert.deepEqual(proto.hourly.get('constructor/'), new Array(24).fill(0));
+    assert.ok(proto.ok);
+    assert.deepEqual(proto.value.hourly.get('constructor/'), new Array(24).fill(0));
   });
 
   it('reads the entrances summary of SPEC section 4', function () {
-    const e = readEntrances(entrances(), NOW);
-    assert.ok(typeof e !== 'string');
+    const r = readEntrances(entrances(), NOW);
+    assert.ok(r.ok);
+    const e = r.value;
     assert.deepEqual(e.lines.map((l) => l.label), ['Front door', '200']);
     assert.equal(e.hourly.get(`${LOBBY}/100`)!.in[9], 12);
     assert.deepEqual(e.areas.map((a) => [a.name, a.occupancy, a.peakOccupancy]), [['Shop', 17, 23], [HOSTILE, 1, 2]]);
-    assert.equal(typeof readEntrances({ lines: [] }, NOW), 'string');
+    assert.equal(readEntrances({ lines: [] }, NOW).ok, false);
   });
 
   it('tells the inputs apart', function () {
     const kind = (m: Record<string, unknown>) => {
       const i = classifyWidgetInput(m, NOW);
-      return typeof i === 'string' ? 'error' : i.kind;
+      return i.ok ? i.value.kind : 'error';
     };
     assert.equal(kind({ topic: 'summary', payload: summary() }), 'summary');
     assert.equal(kind({ payload: summary() }), 'summary');
