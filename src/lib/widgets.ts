@@ -688,7 +688,8 @@ export class WidgetBoard {
       );
     }
     const s = this.summary;
-    const hasData = (s && (s.zones.length > 0 || s.visitors.devices + s.visitors.filteredDevices > 0)) || (this.entrances && this.entrances.lines.length > 0);
+    // (lines named in an area map are listed before anyone crossed them)
+    const hasData = (s && (s.zones.length > 0 || s.visitors.devices + s.visitors.filteredDevices > 0)) || this.entrances?.lines.some((l) => l.in + l.out > 0);
     if (!hasData) {
       parts.push(`<span class="mx-hint">${escapeHtml(this.hint).replace(/`([^`]+)`/g, '<code>$1</code>')}</span>`);
     } else {

@@ -378,6 +378,10 @@ describe('widgets: the board', function () {
       { area: HOSTILE, occupancy: 1, peak: 2, enters: 4, exits: 3 },
     ]);
     assert.match(out.status!.payload as string, /Last 24 h, times in Europe\/London/);
+    // lines of an area map nobody crossed yet: still the empty start
+    const quiet = entrances() as any;
+    for (const l of quiet.lines) l.in = l.out = 0;
+    assert.match(new WidgetBoard().update(input({ payload: quiet }), NOW).status!.payload as string, /No data yet/);
     const picked = b.update(input({ topic: 'area', payload: HOSTILE }), NOW);
     assert.deepEqual(picked.occupancy!.payload, 1);
     assert.deepEqual(picked.occupancy!.ui_control, { min: 0, max: 10 });
