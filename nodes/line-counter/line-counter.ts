@@ -110,11 +110,13 @@ export = function (RED: NodeAPI): void {
       const { counted, problems } = feedLineCounter(counter, msg.payload, Date.now());
       // the message itself for a single crossing; a new one for each crossing of an array
       counted.forEach((x) => send([crossingMsg(single ? msg : { _msgid: msg._msgid }, x), null]));
-      if (counter.serials().length !== knownSerials) {
-        knownSerials = counter.serials().length;
-        poke();
+      if (counted.length || problems.length) {
+        if (counter.serials().length !== knownSerials) {
+          knownSerials = counter.serials().length;
+          poke();
+        }
+        status.touch();
       }
-      status.touch();
       if (problems.length) failMessage(node, msg, done, RED._('line-counter.errors.invalid', { n: problems.length, reason: problems[0] }));
       else done();
     };
