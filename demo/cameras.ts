@@ -48,9 +48,9 @@ export const DEFAULT_CAMERAS: readonly DemoCamera[] = Object.freeze([
       { id: '747034588190081130', label: HOSTILE_TEXT },
     ],
     lines: [
-      { id: 'k74272e', name: 'Main entrance', rate: 60 },
-      { id: 'k74272f', name: 'Side door', rate: 16, reversed: true },
-      { id: 'k742730', name: HOSTILE_TEXT, rate: 4 },
+      { id: 'k74272e', name: 'Main entrance', rate: 150 },
+      { id: 'k74272f', name: 'Side door', rate: 40, reversed: true },
+      { id: 'k742730', name: HOSTILE_TEXT, rate: 8 },
     ],
   },
   {

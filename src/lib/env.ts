@@ -12,3 +12,11 @@ export function expandEnv(text: string, lookup: (name: string) => string | undef
     return String(value);
   });
 }
+
+/**
+ * A whole-property `${NAME}` that Node-RED left as it was (it does so when NAME is not set) means
+ * the setting was left empty: '' for it, the value itself otherwise.
+ */
+export function unlessUnsetVariable(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$/.test(value) ? '' : value;
+}

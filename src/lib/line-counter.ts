@@ -22,12 +22,14 @@
  * The summary covers the last `windowHours` local clock hours (the current one included); what falls
  * in the same hour of day adds up in that hour's slot. Pure: the caller gives the wall clock.
  */
-import type { AreaDef, AreaLine } from './config-maps';
-import { cleanLabel, type Crossing } from './crossing';
+import { parseAreas, type AreaDef, type AreaLine } from './config-maps';
+import { cleanLabel, crossingInput, type Crossing } from './crossing';
 import { DailyReset, parseTimeOfDay } from './daily-reset';
+import { unlessUnsetVariable } from './env';
+import { numberOption } from './options';
 import { isoUtc } from './time';
 import type { BoundaryInterval } from './meraki-api';
-import { LocalHours } from './tz';
+import { isTimeZone, LocalHours } from './tz';
 
 const HOUR = 3_600_000;
 const QUARTER = 15 * 60_000;
@@ -67,11 +69,7 @@ export function lineCounterOptions(input: Partial<Record<keyof LineCounterSettin
     if (input.objectType !== 'person' && input.objectType !== 'vehicle' && input.objectType !== 'both') throw new Error('objectType must be person, vehicle or both');
     out.objectType = input.objectType;
   }
-  if (!blank(input.windowHours)) {
-    const n = Number(input.windowHours);
-    if (!Number.isInteger(n) || n < 1 || n > 744) throw new Error('windowHours must be a whole number from 1 to 744 (31 days)');
-    out.windowHours = n;
-  }
+  out.windowHours = numberOption('windowHours', input.windowHours, { default: LINE_COUNTER_DEFAULTS.windowHours, min: 1, max: 744, maxNote: '31 days', integer: true });
   if (!blank(input.resetAt)) {
     parseTimeOfDay(input.resetAt);
     out.resetAt = String(input.resetAt).trim();
@@ -488,4 +486,50 @@ export class LineCounter {
     if (this.mapped.length === 0) areas.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { generatedAt: isoUtc(wallNow), timezone: this.hours.timeZone, windowHours: this.settings.windowHours, lines, hourly, areas };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running it in a node
+
+/** The node's settings as the editor (or an environment variable) gives them. */
+export type LineCounterNodeSettings = Partial<Record<keyof LineCounterSettings | 'timezone' | 'areas' | 'summaryIntervalS' | 'orgId', unknown>>;
+
+/** Default seconds between two summaries sent by themselves. */
+export const ENTRANCES_INTERVAL_S = 10;
+
+/**
+ * Editor settings → a counter (starting at `wallNow`), the summary interval and the organisation
+ * id; throws a readable error. A setting still reading `${NAME}` (an unset variable) is empty.
+ */
+export function lineCounterSetup(settings: LineCounterNodeSettings, wallNow: number): { counter: LineCounter; summaryIntervalMs: number; orgId: string } {
+  const get = (k: keyof LineCounterNodeSettings): unknown => unlessUnsetVariable(settings[k]);
+  const tz = typeof get('timezone') === 'string' ? (get('timezone') as string).trim() : '';
+  if (tz && !isTimeZone(tz)) throw new Error(`unknown time zone "${tz}"`);
+  const options = lineCounterOptions({ objectType: get('objectType'), windowHours: get('windowHours'), resetAt: get('resetAt') });
+  const counter = new LineCounter({ ...options, timeZone: tz || undefined, areas: parseAreas(get('areas')) }, wallNow);
+  const every = numberOption('summaryIntervalS', get('summaryIntervalS'), { default: ENTRANCES_INTERVAL_S, min: 0 });
+  const org = get('orgId');
+  return { counter, summaryIntervalMs: every * 1000, orgId: typeof org === 'string' || typeof org === 'number' ? String(org).trim() : '' };
+}
+
+/**
+ * One payload or an array of them: crossings are added (other MV kinds passed over); returns the
+ * counted ones with their areas, and why the others were refused or unreadable (duplicates and
+ * events that do not count are no problem).
+ */
+export function feedLineCounter(counter: LineCounter, payload: unknown, now: number): { counted: { crossing: Crossing; areas: AreaView[] }[]; problems: string[] } {
+  const counted: { crossing: Crossing; areas: AreaView[] }[] = [];
+  const problems: string[] = [];
+  for (const p of Array.isArray(payload) ? payload : [payload]) {
+    const x = crossingInput(p);
+    if (x === null) continue;
+    if (typeof x === 'string') {
+      problems.push(x);
+      continue;
+    }
+    const r = counter.add(x, now);
+    if (r.status === 'counted') counted.push({ crossing: x, areas: r.areas });
+    else if (r.status === 'refused') problems.push(r.reason);
+  }
+  return { counted, problems };
 }

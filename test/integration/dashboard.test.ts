@@ -132,7 +132,10 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
       await layoutSettled(p);
       const file = `dashboard${d}-${name}.png`;
       await p.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
-      if (process.env.SCREENSHOTS === 'docs') fs.copyFileSync(path.join(ARTIFACTS, file), path.join(ROOT, 'docs', file));
+      if (process.env.SCREENSHOTS === 'docs') {
+        fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+        fs.copyFileSync(path.join(ARTIFACTS, file), path.join(ROOT, 'docs', file));
+      }
       shots.push(file);
       await p.setViewportSize(size);
     }
