@@ -460,7 +460,8 @@ export function hourlyChart(dashboard: DashboardVersion, series: Series[], axes:
     ui_update: {
       chartOptions: {
         yAxis: { minInterval: 1 },
-        series: series.map((s) => ({ name: s.name, type: 'bar', label: { show: true, position: 'top', fontSize: 10 } })),
+        // (labels that would overlap a neighbour's, on a narrow screen, are left out)
+        series: series.map((s) => ({ name: s.name, type: 'bar', label: { show: true, position: 'top', fontSize: 10 }, labelLayout: { hideOverlap: true } })),
       },
     },
   };
