@@ -16,6 +16,7 @@ import { FakeMerakiApi, startFakeMerakiApi } from '../../demo/fake-meraki-api';
 import { cameraApMap, Simulator, startSimulator } from '../../demo/simulator';
 import { App, ROOT, startApp } from '../support/app';
 import { startServer, TestServer } from '../support/http-server';
+import { socketConnect } from '../support/socketio';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -456,21 +457,14 @@ describe('Dashboard 2.0 behind DASHBOARD_USER and DASHBOARD_PASSWORD', function 
     app?.cleanup();
   });
 
-  /** Engine.IO v4 polling on Dashboard 2.0's socket.io path: open a session, ask for the namespace, read the answer. */
-  async function socketConnect(headers: Record<string, string>): Promise<string> {
-    const base = `${app.base}/dashboard/socket.io/?EIO=4&transport=polling`;
-    const open = await (await fetch(base, { headers })).text();
-    const sid = JSON.parse(open.slice(1)).sid;
-    await fetch(`${base}&sid=${sid}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain' }, body: '40' });
-    return (await fetch(`${base}&sid=${sid}`, { headers })).text();
-  }
+  const socket = (headers: Record<string, string>) => socketConnect(`${app.base}/dashboard/socket.io`, headers);
 
   it('protects the page and its websocket as it does node-red-dashboard', async function () {
     assert.equal((await fetch(`${app.base}/dashboard`)).status, 401);
     assert.equal((await fetch(`${app.base}/dashboard`, { headers: { Authorization: basic(USER, 'nope') } })).status, 401);
     const auth = { Authorization: basic(USER, PASSWORD) };
     assert.equal((await fetch(`${app.base}/dashboard`, { headers: auth })).status, 200);
-    assert.match(await socketConnect({}), /^44.*authentication required/);
-    assert.match(await socketConnect(auth), /^40\{"sid"/);
+    assert.match(await socket({}), /^44.*authentication required/);
+    assert.match(await socket(auth), /^40\{"sid"/);
   });
 });
