@@ -4,16 +4,15 @@
  * summary at GET /analytics/summary and rebuilds it after a restart from the CSV files.
  * Thin adapter around src/lib/correlate (+ replay, config-maps).
  */
-import * as path from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
 import { parseCameraAps, parseLabels } from '../../src/lib/config-maps';
 import { classifyInput, correlateOptions, Correlation, correlationRows, Correlator } from '../../src/lib/correlate';
-import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
 import { isTimeZone } from '../../src/lib/tz';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { dataPath, envText } from '../../src/red/config';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -68,8 +67,8 @@ export = function (RED: NodeAPI): void {
       correlator = new Correlator({
         ...correlateOptions(config as unknown as Record<string, unknown>),
         timeZone: tz || undefined,
-        cameraAps: parseCameraAps(config.cameraAps),
-        labels: parseLabels(config.labels),
+        cameraAps: parseCameraAps(envText(RED, node, config.cameraAps)),
+        labels: parseLabels(envText(RED, node, config.labels)),
       });
       const every = config.summaryIntervalS === undefined || String(config.summaryIntervalS).trim() === '' ? 10 : Number(config.summaryIntervalS);
       if (!Number.isFinite(every) || every < 0) throw new Error(RED._('cmx-mv-correlate.errors.interval'));
@@ -184,18 +183,12 @@ export = function (RED: NodeAPI): void {
     }
 
     // Rebuild the window from the CSV files after a restart.
-    const files = (text: string | undefined): string | null => {
-      const raw = (text ?? '').trim();
-      if (!raw) return null;
-      const base = (RED.settings as unknown as { fileWorkingDirectory?: string }).fileWorkingDirectory || process.cwd();
-      return path.resolve(base, expandEnv(raw, (name) => RED.util.getSetting(node, name)));
-    };
     let closed = false;
     const replay = async (): Promise<void> => {
       const since = Date.now() - correlator.options.windowHours * 3_600_000;
-      const mv = files(config.replayMv);
-      const cmx = files(config.replayCmx);
-      const corr = files(config.replayCorrelation);
+      const mv = dataPath(RED, node, config.replayMv);
+      const cmx = dataPath(RED, node, config.replayCmx);
+      const corr = dataPath(RED, node, config.replayCorrelation);
       if (!mv && !cmx && !corr) return;
       replaying = true;
       status.touch();

@@ -10,6 +10,7 @@ import { readJsonBody } from '../../src/lib/http-body';
 import {
   anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, receiverPath,
 } from '../../src/lib/scanning';
+import { envText } from '../../src/red/config';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CmxReceiverDef extends NodeDef {
@@ -63,8 +64,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const creds = (node.credentials ?? {}) as CmxCredentials;
-    const validator = creds.validator ?? '';
-    const secret = creds.secret ?? '';
+    const validator = envText(RED, node, creds.validator);
+    const secret = envText(RED, node, creds.secret);
     const path = receiverPath(config.path);
     const limit = Math.round((Number(config.maxBodyMB) > 0 ? Number(config.maxBodyMB) : 25) * 1024 * 1024);
     const hashFormat = config.hashFormat === 'hex' ? 'hex' : 'mac';

@@ -9,8 +9,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response, NextFunction } from 'express';
 import { CsvFile } from '../../src/lib/csv-file';
 import { headerLine, parseColumns } from '../../src/lib/csv';
-import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
+import { dataPath } from '../../src/red/config';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -120,11 +120,9 @@ export = function (RED: NodeAPI): void {
     });
 
     try {
-      const raw = String(config.filename ?? '').trim();
-      if (!raw) throw new Error(RED._('csv-store.errors.noFile'));
-      const expanded = expandEnv(raw, (name) => RED.util.getSetting(node, name));
-      const base = (RED.settings as unknown as { fileWorkingDirectory?: string }).fileWorkingDirectory || process.cwd();
-      filePath = path.resolve(base, expanded);
+      const named = dataPath(RED, node, config.filename);
+      if (!named) throw new Error(RED._('csv-store.errors.noFile'));
+      filePath = named;
       if (config.serve && path.extname(filePath).toLowerCase() !== '.csv') {
         throw new Error(RED._('csv-store.errors.notCsv'));
       }

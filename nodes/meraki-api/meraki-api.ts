@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
+import { envText } from '../../src/red/config';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
@@ -27,14 +28,14 @@ export = function (RED: NodeAPI): void {
     };
     node.client = null;
     node.problem = null;
-    const key = (node.credentials?.apiKey ?? '').trim();
+    const key = envText(RED, node, node.credentials?.apiKey).trim();
     try {
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
       const timeoutS = Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 10;
       const rate = Number(config.rate) > 0 ? Number(config.rate) : 10;
       let last: string | null = null;
       node.client = new MerakiClient({
-        baseUrl: (config.baseUrl ?? '').trim() || DEFAULT_BASE,
+        baseUrl: envText(RED, node, config.baseUrl).trim() || DEFAULT_BASE,
         apiKey: key,
         timeoutMs: timeoutS * 1000,
         limiter: new RateLimiter(rate, rate),
