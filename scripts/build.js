@@ -35,7 +35,7 @@ function isUpToDate() {
   } catch {
     return false;
   }
-  return INPUTS.every((p) => newestMtime(path.join(root, p)) <= built);
+  return fs.existsSync(path.join(root, 'resources', 'editor-rules.js')) && INPUTS.every((p) => newestMtime(path.join(root, p)) <= built);
 }
 
 function build({ clean = false } = {}) {
@@ -60,10 +60,54 @@ function build({ clean = false } = {}) {
       }
     }
   }
+  bundleEditorRules();
   // Stamped with the time the build started: a source saved during the build counts as changed.
   fs.writeFileSync(stampFile, `${started.toISOString()}\n`);
   fs.utimesSync(stampFile, started, started);
   console.log(`build: compiled TypeScript and copied ${copied} editor entries into dist/`);
+}
+
+/**
+ * The editor's copy of the setting checks: dist/src/lib/editor-rules.js and the modules it requires
+ * (ours only: a Node.js or npm module there fails the build), wrapped as one script that defines
+ * window.MerakiAnalyticsRules. Node-RED serves a package's resources/ folder to the editor at
+ * resources/<package>/, where each node's editor file loads it.
+ */
+function bundleEditorRules() {
+  const entry = path.join(dist, 'src', 'lib', 'editor-rules.js');
+  const modules = new Map(); // file → its code
+  const visit = (file) => {
+    if (modules.has(file)) return;
+    const code = fs.readFileSync(file, 'utf8');
+    modules.set(file, code);
+    for (const [, name] of code.matchAll(/\brequire\("([^"]+)"\)/g)) {
+      if (!name.startsWith('./')) throw new Error(`${path.relative(root, file)}: the editor rules cannot use "${name}" (not one of our lib modules)`);
+      visit(path.join(path.dirname(file), `${name}.js`));
+    }
+  };
+  visit(entry);
+  const id = (file) => JSON.stringify(path.relative(path.dirname(entry), file).replace(/\.js$/, '').replace(/\\/g, '/'));
+  const defs = [...modules].map(([file, code]) => `${id(file)}: function (require, module, exports) {\n${code}\n}`);
+  const out = `// Built by scripts/build.js from src/lib/editor-rules.ts: the setting checks of the runtime, for the editor.
+(function () {
+  if (window.MerakiAnalyticsRules) return;
+  var defs = {
+${defs.join(',\n')}
+  };
+  var cache = {};
+  function load(name) {
+    if (!cache[name]) {
+      var module = { exports: {} };
+      cache[name] = module;
+      defs[name](function (dep) { return load(dep.slice(2)); }, module, module.exports); // './x' → 'x'
+    }
+    return cache[name].exports;
+  }
+  window.MerakiAnalyticsRules = load(${id(entry)});
+})();
+`;
+  fs.mkdirSync(path.join(root, 'resources'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'resources', 'editor-rules.js'), out);
 }
 
 if (require.main === module) {

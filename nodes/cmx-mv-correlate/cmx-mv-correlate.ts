@@ -7,12 +7,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
 import { parseCameraAps, parseLabels } from '../../src/lib/config-maps';
-import { classifyInput, correlateOptions, Correlation, correlationRows, Correlator } from '../../src/lib/correlate';
+import { classifyInput, correlateOptions, Correlation, correlationRows, Correlator, SUMMARY_INTERVAL } from '../../src/lib/correlate';
 import { compact } from '../../src/lib/format';
 import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
-import { isTimeZone } from '../../src/lib/tz';
+import { timeZoneProblem } from '../../src/lib/tz';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
-import { dataPath, envText } from '../../src/red/config';
+import { dataPath, envText, numberOption } from '../../src/red/config';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -63,16 +63,15 @@ export = function (RED: NodeAPI): void {
     let intervalMs: number;
     try {
       const tz = (config.timezone ?? '').trim();
-      if (tz && !isTimeZone(tz)) throw new Error(RED._('cmx-mv-correlate.errors.timezone', { tz }));
+      const badZone = timeZoneProblem(tz);
+      if (badZone) throw new Error(badZone);
       correlator = new Correlator({
         ...correlateOptions(config as unknown as Record<string, unknown>),
         timeZone: tz || undefined,
         cameraAps: parseCameraAps(envText(RED, node, config.cameraAps)),
         labels: parseLabels(envText(RED, node, config.labels)),
       });
-      const every = config.summaryIntervalS === undefined || String(config.summaryIntervalS).trim() === '' ? 10 : Number(config.summaryIntervalS);
-      if (!Number.isFinite(every) || every < 0) throw new Error(RED._('cmx-mv-correlate.errors.interval'));
-      intervalMs = every * 1000;
+      intervalMs = numberOption('summaryIntervalS', config.summaryIntervalS, SUMMARY_INTERVAL) * 1000;
     } catch (err) {
       node.error(RED._('cmx-mv-correlate.errors.config', { reason: (err as Error).message }));
       node.status({ fill: 'red', shape: 'ring', text: RED._('cmx-mv-correlate.status.config') });

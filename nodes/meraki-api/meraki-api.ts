@@ -4,8 +4,8 @@
  * (rate limited, unauthorised), like core mqtt-broker does for its users.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
-import { envText } from '../../src/red/config';
+import { API_SETTINGS, MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
+import { envText, numberOr } from '../../src/red/config';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
@@ -31,8 +31,8 @@ export = function (RED: NodeAPI): void {
     const key = envText(RED, node, node.credentials?.apiKey).trim();
     try {
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
-      const timeoutS = Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 10;
-      const rate = Number(config.rate) > 0 ? Number(config.rate) : 10;
+      const timeoutS = numberOr(config.timeoutS, API_SETTINGS.timeoutS);
+      const rate = numberOr(config.rate, API_SETTINGS.rate);
       let last: string | null = null;
       node.client = new MerakiClient({
         baseUrl: envText(RED, node, config.baseUrl).trim() || DEFAULT_BASE,

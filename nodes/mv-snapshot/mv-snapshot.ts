@@ -4,7 +4,8 @@
  * Thin adapter around src/lib/snapshot; API access through a meraki-api config node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { snapshotTarget, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
+import { SNAPSHOT_SETTINGS, snapshotTarget, SnapshotStore, takeSnapshot } from '../../src/lib/snapshot';
+import { numberOr } from '../../src/red/config';
 import type { MerakiApiNode } from '../../src/red/meraki-api-node';
 import { reportError } from '../../src/red/report';
 
@@ -26,8 +27,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const api = RED.nodes.getNode(config.api) as MerakiApiNode | null;
-    const timeoutMs = (Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 30) * 1000;
-    const store = new SnapshotStore(Number(config.keep) > 0 ? Math.min(50, Number(config.keep)) : 6);
+    const timeoutMs = numberOr(config.timeoutS, SNAPSHOT_SETTINGS.timeoutS) * 1000;
+    const store = new SnapshotStore(numberOr(config.keep, SNAPSHOT_SETTINGS.keep));
     const abort = new AbortController();
     const waiting: Job[] = [];
     let running = 0;

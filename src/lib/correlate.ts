@@ -15,7 +15,7 @@
  * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
-import { Limits, numberOptions } from './options';
+import { Limits, NumberRule, numberOptions } from './options';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
@@ -106,7 +106,7 @@ interface Pending {
   deadline: number;
 }
 
-const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
+export const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
   windowS: { min: 0 },
   rssiThreshold: { min: -200 },
   waitS: { min: 0 },
@@ -114,6 +114,9 @@ const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>
   filterDwellS: { min: 0 },
   windowHours: { min: 1, max: 24 * 31, maxNote: '31 days' },
 });
+
+/** How often the node sends the summary when it changed, in seconds (0: on every change). */
+export const SUMMARY_INTERVAL: Readonly<NumberRule> = Object.freeze({ default: 10, min: 0 });
 
 /** Validates options (throws readable errors) and fills defaults. */
 export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): Record<keyof typeof CORRELATE_DEFAULTS, number> {
