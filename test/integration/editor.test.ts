@@ -55,7 +55,7 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('pageerror', (e) => pageErrors.push(e.stack ?? e.message));
     page.on('dialog', (d) => {
       pageErrors.push(`a dialog opened: ${d.message()}`);
       void d.dismiss();
@@ -119,6 +119,7 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
       null,
       { timeout: 10000 },
     );
+    await page.waitForTimeout(100); // and its deferred layout (Node-RED 5 resizes the tray's editors a moment later)
     await page.click(ok);
     await page.locator(ok).waitFor({ state: 'detached' });
   }
@@ -228,7 +229,9 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
     await openAndDone({ id: tab.id, type: 'tab', config: false });
     for (const n of imported) {
       if (n.type === 'ui_base') continue; // no edit dialog: the dashboard's sidebar edits it
+      const errs = pageErrors.length;
       await openAndDone(n);
+      if (pageErrors.length > errs) pageErrors.push(`(in the dialog of ${n.type} ${n.id})`);
     }
     nodes = await editorNodes();
     const after = nodes.filter((n) => example.some((e) => e.id === n.id));
