@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { API_SETTINGS, MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
 import { envText, numberOr } from '../../src/red/config';
-import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import type { MerakiApiNode, ShowApiState } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
   baseUrl: string;
@@ -20,11 +20,11 @@ export = function (RED: NodeAPI): void {
   function MerakiApiConfigNode(this: Node<Record<string, unknown>>, config: MerakiApiDef): void {
     RED.nodes.createNode(this, config);
     const node = this as unknown as MerakiApiNode;
-    const users = new Set<Node>();
+    const users = new Map<Node, ShowApiState>();
     let state: NodeStatus = {};
     const show = (s: NodeStatus): void => {
       state = s;
-      for (const u of users) u.status(s);
+      for (const showTo of users.values()) showTo(s);
     };
     node.client = null;
     node.problem = null;
@@ -52,11 +52,12 @@ export = function (RED: NodeAPI): void {
       state = { fill: 'grey', shape: 'ring', text: RED._('meraki-api.status.off') };
     }
 
-    node.register = (user) => {
-      users.add(user);
-      user.status(state);
+    node.register = (user, showTo = (s) => user.status(s)) => {
+      users.set(user, showTo);
+      showTo(state);
     };
     node.deregister = (user) => {
+      users.get(user)?.({});
       users.delete(user);
     };
 

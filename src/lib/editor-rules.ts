@@ -10,7 +10,8 @@
  */
 import { ACTIVITY_LIMITS } from './activity';
 import { parseCameraAps, parseLabels } from './config-maps';
-import { CORRELATE_LIMITS, SUMMARY_INTERVAL } from './correlate';
+import { CORRELATE_LIMITS } from './correlate';
+import { SUMMARY_INTERVAL } from './correlate-run';
 import { API_SETTINGS } from './meraki-api';
 import { numberProblem, NumberRule } from './options';
 import { MAX_BODY_MB, observationFilter, receiverPath } from './receiver-settings';

@@ -1,9 +1,11 @@
 /**
  * Reading a node's settings, and failing the same way everywhere when they are wrong.
  *
- *   failConfig(node, reason, statusText)  a node whose settings cannot work: node.error(reason)
- *                                          (logged, readable), a red ring with `statusText`, and an
- *                                          input handler that lets messages pass by unhandled (done()).
+ *   failConfig(node, reason, statusText, inputError?)   a node whose settings cannot work:
+ *                                          node.error(reason) (logged, readable), a red ring with
+ *                                          `statusText`, and an input handler: messages pass by
+ *                                          unhandled (done()), or, given `inputError`, each one
+ *                                          fails with that text (failMessage: Catch nodes see it).
  *   numberOption / numberOptions / numberOr   number settings with default, min/above/max, whole
  *                                          numbers (src/lib/options.ts; re-exported here).
  *   envText(RED, node, text)              a text setting with its `${VAR}` references replaced from
@@ -18,6 +20,7 @@
 import * as path from 'path';
 import type { Node, NodeAPI } from 'node-red';
 import { defaultNotice, expandEnv } from '../lib/env';
+import { failMessage } from './report';
 
 export { isUnset, numberOption, numberOptions, numberOr } from '../lib/options';
 export type { NumberRule } from '../lib/options';
@@ -29,11 +32,11 @@ declare module '@node-red/runtime' {
   }
 }
 
-/** A node whose settings cannot work: error, red ring, and messages pass by unhandled. */
-export function failConfig(node: Node, reason: string, statusText: string): void {
+/** A node whose settings cannot work: error, red ring; messages pass by, or fail with `inputError`. */
+export function failConfig(node: Node, reason: string, statusText: string, inputError?: string): void {
   node.error(reason);
   node.status({ fill: 'red', shape: 'ring', text: statusText });
-  node.on('input', (_msg, _send, done) => done());
+  node.on('input', (msg, _send, done) => (inputError === undefined ? done() : failMessage(node, msg, done, inputError)));
 }
 
 /** The variables already reported as unset in this process: each is said once. */

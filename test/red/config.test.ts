@@ -63,3 +63,14 @@ describe('config helpers (src/red/config)', function () {
     assert.equal(logs.length, 4);
   });
 });
+
+describe('failConfig with an input error', function () {
+  it('fails each message with that text (done(err)), once', function () {
+    const node = fakeNode();
+    failConfig(node, 'no file name set', 'check settings', 'no file configured');
+    const errs: unknown[] = [];
+    node.emit('input', { payload: 1 }, () => assert.fail('nothing is sent'), (err?: Error) => errs.push(err));
+    assert.equal(errs.length, 1);
+    assert.equal(String(errs[0]), 'no file configured');
+  });
+});
