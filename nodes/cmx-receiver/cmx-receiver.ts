@@ -10,6 +10,8 @@ import { readJsonBody } from '../../src/lib/http-body';
 import {
   anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, receiverPath,
 } from '../../src/lib/scanning';
+import { MAX_BODY_MB } from '../../src/lib/receiver-settings';
+import { envText, numberOr } from '../../src/red/config';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CmxReceiverDef extends NodeDef {
@@ -63,10 +65,10 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const creds = (node.credentials ?? {}) as CmxCredentials;
-    const validator = creds.validator ?? '';
-    const secret = creds.secret ?? '';
+    const validator = envText(RED, node, creds.validator);
+    const secret = envText(RED, node, creds.secret);
     const path = receiverPath(config.path);
-    const limit = Math.round((Number(config.maxBodyMB) > 0 ? Number(config.maxBodyMB) : 25) * 1024 * 1024);
+    const limit = Math.round(numberOr(config.maxBodyMB, MAX_BODY_MB) * 1024 * 1024);
     const hashFormat = config.hashFormat === 'hex' ? 'hex' : 'mac';
 
     // Figures for the status: observations sent in the last minute, rejections by status.

@@ -85,7 +85,7 @@ export interface DetectorCounters {
   dropped: number;
 }
 
-const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
+export const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
   peopleThreshold: { min: 1 },
   minMessages: { min: 1, integer: true },
   minPeak: { min: 0 },

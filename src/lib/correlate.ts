@@ -107,7 +107,7 @@ interface Pending {
   deadline: number;
 }
 
-const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
+export const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
   windowS: { min: 0 },
   rssiThreshold: { min: -200 },
   waitS: { min: 0 },

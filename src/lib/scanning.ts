@@ -5,6 +5,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import { hashMac, MacHashFormat, normaliseMac } from './mac';
+import type { ObservationFilter } from './receiver-settings';
+
+export { DEFAULT_MIN_RSSI, ObservationFilter, observationFilter, receiverPath } from './receiver-settings';
 import { isoUtc, parseTime } from './time';
 
 export type Radio = 'wifi' | 'ble';
@@ -34,7 +37,6 @@ export interface Observation {
 }
 
 export const DBM_OFFSET = 95;
-export const DEFAULT_MIN_RSSI = 15;
 /** Text values are cut to this length: they come from strangers. */
 const MAX_TEXT = 256;
 
@@ -297,30 +299,6 @@ function fromV3(raw: Record<string, unknown>, loc: Record<string, unknown> | nul
 
 // ---------------------------------------------------------------------------------------------
 
-export interface ObservationFilter {
-  /** keep rssi ≥ minRssi (v2 scale, inclusive) */
-  minRssi: number;
-  /** normalised AP MACs; empty = every AP */
-  apMacs: ReadonlySet<string>;
-  radio: Radio | 'both';
-}
-
-export function observationFilter(options: { minRssi?: unknown; apMacs?: unknown; radio?: unknown } = {}): ObservationFilter {
-  const raw = options.minRssi;
-  const minRssi = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? DEFAULT_MIN_RSSI : Number(raw);
-  if (!Number.isFinite(minRssi)) throw new Error('RSSI threshold must be a number');
-  const list = Array.isArray(options.apMacs) ? options.apMacs : typeof options.apMacs === 'string' ? options.apMacs.split(/[\s,;]+/) : [];
-  const apMacs = new Set<string>();
-  for (const item of list) {
-    if (typeof item !== 'string' || item.trim() === '') continue;
-    const mac = normaliseMac(item.trim());
-    if (!mac) throw new Error(`"${item}" is not a MAC address`);
-    apMacs.add(mac);
-  }
-  const radio = options.radio === 'wifi' || options.radio === 'ble' ? options.radio : 'both';
-  return { minRssi, apMacs, radio };
-}
-
 export function keep(o: Observation, f: ObservationFilter): boolean {
   if (o.rssi < f.minRssi) return false;
   if (f.radio !== 'both' && o.radio !== f.radio) return false;
@@ -339,12 +317,4 @@ export function anonymise(list: Observation[], salt: string, format: MacHashForm
     }
     o.clientMac = h;
   }
-}
-
-/** `/cmx`, `cmx/` → `/cmx`; only plain URL path characters (no route patterns). */
-export function receiverPath(p: unknown): string | null {
-  let s = typeof p === 'string' && p.trim() ? p.trim() : '/cmx';
-  if (!s.startsWith('/')) s = '/' + s;
-  if (s.length > 1) s = s.replace(/\/+$/, '');
-  return /^\/[A-Za-z0-9._~\-/]*$/.test(s) ? s : null;
 }
