@@ -11,6 +11,7 @@ import { CsvFile } from '../../src/lib/csv-file';
 import { headerLine, parseColumns } from '../../src/lib/csv';
 import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
+import { acknowledge, spoolTag } from '../../src/lib/spool';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -174,12 +175,17 @@ export = function (RED: NodeAPI): void {
           return;
         }
       }
-      file.append(list as Record<string, unknown>[]).then(
-        () => {
-          stored += list.length;
+      // Rows from a receiver's spool: stored exactly once, and reported back as written.
+      const tag = spoolTag((msg as { _spool?: unknown })._spool);
+      const tagged = tag && tag.count === list.length ? tag : null;
+      file.append(list as Record<string, unknown>[], tagged).then(
+        (written) => {
+          stored += written;
           if (!misconfigured) failure = null;
+          if (tagged) acknowledge(tagged, node.id, tagged.count);
           status.touch();
-          send(msg);
+          // a replayed batch the file held already went on before the restart
+          if (!tagged || written > 0 || list.length === 0) send(msg);
           done();
         },
         (err: Error) => {
