@@ -3,6 +3,7 @@
  * One independent state per key; message time drives everything except the idle close, which
  * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
  */
+import { Limits, numberOptions } from './options';
 import { isoUtc } from './time';
 
 export interface ActivityOptions {
@@ -83,28 +84,18 @@ export interface DetectorCounters {
   dropped: number;
 }
 
+const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
+  peopleThreshold: { min: 1 },
+  minMessages: { min: 1, integer: true },
+  minPeak: { min: 0 },
+  timeoutMessages: { min: 1, integer: true },
+  pauseSeconds: { min: 0 },
+  idleSeconds: { min: 0.001 },
+});
+
 /** Checks user-supplied options and fills defaults; throws a readable error when out of range. */
 export function activityOptions(input: Partial<Record<keyof ActivityOptions, unknown>> = {}): ActivityOptions {
-  const out = { ...ACTIVITY_DEFAULTS };
-  const rules: Record<keyof ActivityOptions, { min: number; integer: boolean }> = {
-    peopleThreshold: { min: 1, integer: false },
-    minMessages: { min: 1, integer: true },
-    minPeak: { min: 0, integer: false },
-    timeoutMessages: { min: 1, integer: true },
-    pauseSeconds: { min: 0, integer: false },
-    idleSeconds: { min: 0.001, integer: false },
-  };
-  for (const key of Object.keys(rules) as (keyof ActivityOptions)[]) {
-    const raw = input[key];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
-    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
-    const rule = rules[key];
-    if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
-      throw new Error(`${key} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}`);
-    }
-    out[key] = n;
-  }
-  return out;
+  return numberOptions(input, ACTIVITY_DEFAULTS, ACTIVITY_LIMITS);
 }
 
 export class ActivityDetector {

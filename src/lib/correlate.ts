@@ -15,6 +15,7 @@
  * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
+import { Limits, numberOptions } from './options';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
@@ -105,19 +106,18 @@ interface Pending {
   deadline: number;
 }
 
+const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
+  windowS: { min: 0 },
+  rssiThreshold: { min: -200 },
+  waitS: { min: 0 },
+  sessionGapS: { min: 1 },
+  filterDwellS: { min: 0 },
+  windowHours: { min: 1, max: 24 * 31, maxNote: '31 days' },
+});
+
 /** Validates options (throws readable errors) and fills defaults. */
-export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): typeof CORRELATE_DEFAULTS {
-  const out: Record<string, number> = { ...CORRELATE_DEFAULTS };
-  const min: Record<string, number> = { windowS: 0, rssiThreshold: -200, waitS: 0, sessionGapS: 1, filterDwellS: 0, windowHours: 1 };
-  for (const key of Object.keys(CORRELATE_DEFAULTS)) {
-    const raw = (input as Record<string, unknown>)[key];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
-    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
-    if (!Number.isFinite(n) || n < min[key]) throw new Error(`${key} must be a number ≥ ${min[key]}`);
-    out[key] = n;
-  }
-  if (out.windowHours > 24 * 31) throw new Error('windowHours must be at most 744 (31 days)');
-  return out as typeof CORRELATE_DEFAULTS;
+export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): Record<keyof typeof CORRELATE_DEFAULTS, number> {
+  return numberOptions(input, CORRELATE_DEFAULTS, CORRELATE_LIMITS);
 }
 
 export class Correlator {

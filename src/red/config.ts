@@ -1,0 +1,45 @@
+/**
+ * Reading a node's settings, and failing the same way everywhere when they are wrong.
+ *
+ *   failConfig(node, reason, statusText, inputError?)   a node whose settings cannot work:
+ *                                          node.error(reason) (logged, readable), a red ring with
+ *                                          `statusText`, and an input handler: messages pass by
+ *                                          unhandled (done()), or, given `inputError`, each one
+ *                                          fails with that text (failMessage: Catch nodes see it).
+ *   numberOption / numberOptions / numberOr   number settings with default, min/above/max, whole
+ *                                          numbers (src/lib/options.ts; re-exported here).
+ *   dataPath(RED, node, text)             the absolute path of a CSV file setting: null when empty;
+ *                                          `${VAR}` inside the text replaced (an unset one throws),
+ *                                          a relative path taken from Node-RED's fileWorkingDirectory
+ *                                          or else the process's working directory. The one place
+ *                                          that decides how file settings resolve.
+ */
+import * as path from 'path';
+import type { Node, NodeAPI } from 'node-red';
+import { expandEnv } from '../lib/env';
+import { failMessage } from './report';
+
+export { isUnset, numberOption, numberOptions, numberOr } from '../lib/options';
+export type { NumberRule } from '../lib/options';
+
+declare module '@node-red/runtime' {
+  interface LocalSettings {
+    /** core file nodes resolve relative paths against it (settings.js) */
+    fileWorkingDirectory?: string;
+  }
+}
+
+/** A node whose settings cannot work: error, red ring; messages pass by, or fail with `inputError`. */
+export function failConfig(node: Node, reason: string, statusText: string, inputError?: string): void {
+  node.error(reason);
+  node.status({ fill: 'red', shape: 'ring', text: statusText });
+  node.on('input', (msg, _send, done) => (inputError === undefined ? done() : failMessage(node, msg, done, inputError)));
+}
+
+/** The absolute path a file setting names, or null when it is empty. Throws on an unset ${VAR}. */
+export function dataPath(RED: NodeAPI, node: Node, text: unknown): string | null {
+  const raw = typeof text === 'string' ? text.trim() : '';
+  if (!raw) return null;
+  const expanded = expandEnv(raw, (name) => RED.util.getSetting(node, name));
+  return path.resolve(RED.settings.fileWorkingDirectory || process.cwd(), expanded);
+}
