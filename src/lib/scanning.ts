@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import { hashMac, MacHashFormat, normaliseMac } from './mac';
-import { isoUtc, parseTime } from './time';
+import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, parseTime, timeRefusal } from './time';
 
 export type Radio = 'wifi' | 'ble';
 
@@ -135,12 +135,22 @@ export function normalise(post: PostInfo, stats?: NormaliseStats): Observation[]
   return n.result();
 }
 
+/** Observation times against the wall clock (time.ts): more than toleranceMs (default 5 min) ahead, or before 2015, are refused. */
+export interface TimeLimits {
+  now: number;
+  toleranceMs?: number;
+}
+
 /**
  * normalise() a slice at a time, so that a post of tens of thousands of observations can be
- * worked through between other requests. Deduplication covers the whole post.
+ * worked through between other requests. Deduplication covers the whole post. With `limits`,
+ * observations whose time is out of bounds are refused (counted in `refused`, never in the result).
  */
 export class PostNormaliser {
   readonly stats: NormaliseStats;
+  /** observations refused for their time (with `limits`), and why the last one was */
+  refused = 0;
+  lastRefusal: string | null = null;
   private readonly list: unknown[];
   private readonly byKey = new Map<string, Observation>();
   private next = 0;
@@ -150,6 +160,7 @@ export class PostNormaliser {
   constructor(
     private readonly post: PostInfo,
     stats?: NormaliseStats,
+    private readonly limits?: TimeLimits,
   ) {
     this.stats = stats ?? { read: 0, invalid: 0, duplicates: 0 };
     this.list = Array.isArray(post.data.observations) ? post.data.observations : [];
@@ -203,6 +214,15 @@ export class PostNormaliser {
     if (!o) {
       this.stats.invalid += 1;
       return;
+    }
+    if (this.limits) {
+      const tolerance = this.limits.toleranceMs ?? DEFAULT_FUTURE_TOLERANCE_S * 1000;
+      const verdict = checkTime(o.ts, this.limits.now, tolerance);
+      if (verdict !== 'ok') {
+        this.refused += 1;
+        this.lastRefusal = timeRefusal(verdict, o.ts, tolerance);
+        return;
+      }
     }
     const key = o.clientMac + '|' + o.ts;
     const seen = this.byKey.get(key);
