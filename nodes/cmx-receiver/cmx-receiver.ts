@@ -10,6 +10,7 @@ import { readJsonBody } from '../../src/lib/http-body';
 import {
   anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, receiverPath,
 } from '../../src/lib/scanning';
+import { futureToleranceMs } from '../../src/lib/time';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CmxReceiverDef extends NodeDef {
@@ -20,6 +21,7 @@ interface CmxReceiverDef extends NodeDef {
   anonymise: boolean;
   hashFormat: string;
   maxBodyMB: string;
+  futureToleranceS?: string;
 }
 
 interface CmxCredentials {
@@ -74,6 +76,8 @@ export = function (RED: NodeAPI): void {
     const rejected: Record<string, number> = {};
     let lastRejection: string | null = null;
     let lastWarn = new Map<string, number>();
+    /** observations refused for their time (too far ahead of the clock, or before 2015) */
+    let refusedTimes = 0;
     const perMinute = (): number => {
       const since = Date.now() - MINUTE;
       while (recent.length && recent[0].t < since) recent.shift();
@@ -82,11 +86,13 @@ export = function (RED: NodeAPI): void {
     const status = new ThrottledStatus(node, () =>
       lastRejection
         ? { fill: 'yellow', shape: 'ring', text: lastRejection }
-        : { fill: 'green', shape: 'dot', text: RED._('cmx-receiver.status.rate', { n: compact(perMinute()) }) },
+        : { fill: refusedTimes ? 'yellow' : 'green', shape: 'dot', text: RED._(refusedTimes ? 'cmx-receiver.status.rateRefused' : 'cmx-receiver.status.rate', { n: compact(perMinute()), r: compact(refusedTimes) }) },
     );
 
     let filter: ObservationFilter;
+    let toleranceMs: number;
     try {
+      toleranceMs = futureToleranceMs(config.futureToleranceS);
       if (!path) throw new Error(RED._('cmx-receiver.errors.path'));
       filter = observationFilter({ minRssi: config.minRssi, apMacs: config.apMacs, radio: config.radio });
       if (config.anonymise && !creds.salt) throw new Error(RED._('cmx-receiver.errors.salt'));
@@ -120,6 +126,16 @@ export = function (RED: NodeAPI): void {
       res.status(code).json({ error });
     }
 
+    /** Observations refused for their time: counted in the status, a warning at most once a minute. */
+    function warnRefused(n: number, reason: string): void {
+      refusedTimes += n;
+      const now = Date.now();
+      if ((lastWarn.get('time') ?? 0) < now - MINUTE) {
+        lastWarn.set('time', now);
+        node.warn(RED._('cmx-receiver.errors.refusedTimes', { n, reason }));
+      }
+    }
+
     /**
      * One accepted post on its way out: normalised a slice per event-loop turn, then sent a slice per
      * turn (a huge post must not hold other requests up). On close, what is left is done at once,
@@ -127,7 +143,7 @@ export = function (RED: NodeAPI): void {
      */
     const jobs = new Set<{ step(all: boolean): boolean }>();
     function accept(post: PostInfo): void {
-      const work = new PostNormaliser(post);
+      const work = new PostNormaliser(post, { limits: { now: Date.now(), toleranceMs } });
       let out: Observation[] | null = null;
       let sent = 0;
       const job = {
@@ -137,6 +153,7 @@ export = function (RED: NodeAPI): void {
             work.step(all ? Infinity : SLICE);
             if (!work.done) return false;
             out = work.result().filter((o) => keep(o, filter));
+            if (work.refused) warnRefused(work.refused, work.lastRefusal ?? '');
             if (config.anonymise) anonymise(out, creds.salt!, hashFormat);
             if (!all) return out.length === 0;
           }

@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import { hashMac, MacHashFormat, normaliseMac } from './mac';
-import { isoUtc, parseTime } from './time';
+import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, parseTime, timeRefusal } from './time';
 
 export type Radio = 'wifi' | 'ble';
 
@@ -129,6 +129,14 @@ export interface BatchOptions {
   anonymise?: { salt: string; format: MacHashFormat; cache?: Map<string, string> };
   /** added to, not reset */
   stats?: NormaliseStats;
+  /** times checked against the wall clock (refused: counted in `refused`, never in the result) */
+  limits?: TimeLimits;
+}
+
+/** Observation times against the wall clock (time.ts): more than toleranceMs (default 5 min) ahead, or before 2015, are refused. */
+export interface TimeLimits {
+  now: number;
+  toleranceMs?: number;
 }
 
 /** A post that passed checkPost() → observations, one per client and time (strongest signal kept). */
@@ -147,10 +155,14 @@ const EMPTY: Record<string, unknown> = Object.freeze(Object.create(null));
  * post order. The result equals `normalise(post).filter(keep)` then `anonymise()`, but takes one
  * pass over the post and builds no object for what the signal threshold or radio drops.
  * step() works through it a slice at a time, so that a post of tens of thousands of observations
- * can be done between other requests; deduplication covers the whole post.
+ * can be done between other requests; deduplication covers the whole post. With `limits`,
+ * observations whose time is out of bounds are refused (counted in `refused`, never in the result).
  */
 export class PostNormaliser {
   readonly stats: NormaliseStats;
+  /** observations refused for their time (with `limits`), and why the last one was */
+  refused = 0;
+  lastRefusal: string | null = null;
   private readonly list: unknown[];
   private next = 0;
   /** one slot per client and time, in order of first sight; null: below the threshold */
@@ -222,6 +234,7 @@ export class PostNormaliser {
       this.stats.invalid += 1;
       return;
     }
+    if (this.refuses(ts)) return;
     const rssi = value < 0 ? value + DBM_OFFSET : value;
     const i = this.slot(clientMac, ts, rssi);
     if (i < 0) return;
@@ -279,6 +292,7 @@ export class PostNormaliser {
         continue;
       }
       found += 1;
+      if (this.refuses(ts)) continue;
       const rssi = value < 0 ? value + DBM_OFFSET : value;
       const i = this.slot(clientMac, ts, rssi);
       if (i < 0) continue;
@@ -300,11 +314,24 @@ export class PostNormaliser {
       stats.invalid += 1;
       return;
     }
+    if (this.refuses(ts)) return;
     const rssi = value < 0 ? value + DBM_OFFSET : value;
     const i = this.slot(clientMac, ts, rssi);
     if (i < 0) return;
     this.slots[i] = rssi < this.minRssi ? null
       : this.make(raw, ts, clientMac, normaliseMac(latest.nearestApMac), rssi, value < 0 ? value : null, null, null, null, null, null, null);
+  }
+
+  /** A valid observation whose time is out of bounds: counted, and no further. */
+  private refuses(ts: number): boolean {
+    const limits = this.options.limits;
+    if (!limits) return false;
+    const tolerance = limits.toleranceMs ?? DEFAULT_FUTURE_TOLERANCE_S * 1000;
+    const verdict = checkTime(ts, limits.now, tolerance);
+    if (verdict === 'ok') return false;
+    this.refused += 1;
+    this.lastRefusal = timeRefusal(verdict, ts, tolerance);
+    return true;
   }
 
   /**
