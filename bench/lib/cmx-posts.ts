@@ -12,8 +12,8 @@ export const NETWORK_ID = 'L_646829496481105433';
 /** networkId of the one big post (bench part 3), so its rows can be told apart at the sink */
 export const BIG_NETWORK_ID = 'L_646829496481199999';
 
-/** 2024-06-20T08:00:00Z */
-const T0 = Date.UTC(2024, 5, 20, 8, 0, 0);
+/** Three hours ago, to the minute: posts carry recent times, as Meraki's do (post k is k s later). */
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 3_600_000;
 
 const APS = ['e0:55:3d:10:4a:c1', 'e0:55:3d:10:4a:c7', 'e0:55:3d:10:4b:02', 'e0:55:3d:10:4b:1e', 'e0:55:3d:10:4c:30'];
 const DEVICES: [string | null, string | null][] = [
@@ -29,6 +29,11 @@ function hex2(n: number): string {
 /** A locally administered MAC unique per (post, index). */
 function clientMac(post: number, i: number): string {
   return `da:${hex2(post >> 8)}:${hex2(post)}:${hex2(i >> 16)}:${hex2(i >> 8)}:${hex2(i)}`;
+}
+
+/** The client MAC of observation i of mixed post number `post` (posts below 0x8000). */
+export function mixedClientMac(post: number, i: number): string {
+  return clientMac(post % 2 === 0 ? post : post + 0x8000, i);
 }
 
 /** v2.0 DevicesSeen post (one AP) with n observations. */
