@@ -86,7 +86,7 @@ export = function (RED: NodeAPI): void {
       // Rows from a receiver's spool: stored exactly once, and reported back as written.
       const tag = spoolTag((msg as { _spool?: unknown })._spool);
       const tagged = tag && tag.count === list.length ? tag : null;
-      file.append(list, tagged).then(
+      (tagged ? file.appendOnce(list, tagged) : file.append(list).then(() => list.length)).then(
         (written) => {
           stored += written;
           status.clearFailed();

@@ -100,12 +100,22 @@ export class CsvFile {
   }
 
   /**
-   * Appends records (one line each). Resolves with the number of rows written once their bytes
-   * were handed to the OS; rejects if the write failed (then nothing of that write stays in the
-   * file). With a spool tag, the rows the file already holds are skipped (a replay after a
-   * crash): then fewer rows, or none, are written.
+   * Appends records (one line each). Resolves once their bytes were handed to the OS; rejects
+   * if the write failed (then nothing of that write stays in the file).
    */
-  append(records: readonly Record<string, unknown>[], tag: SpoolTag | null = null): Promise<number> {
+  append(records: readonly Record<string, unknown>[]): Promise<void> {
+    return this.enqueue(records, null).then(() => undefined);
+  }
+
+  /**
+   * Appends rows from a spool entry (tag): stored exactly once. The rows the file already holds
+   * are skipped (a replay after a crash); resolves with the number of rows written now.
+   */
+  appendOnce(records: readonly Record<string, unknown>[], tag: SpoolTag): Promise<number> {
+    return this.enqueue(records, tag);
+  }
+
+  private enqueue(records: readonly Record<string, unknown>[], tag: SpoolTag | null): Promise<number> {
     if (this.closed) return Promise.reject(new Error('CSV file is closed'));
     if (records.length === 0) return Promise.resolve(0);
     return new Promise<number>((resolve, reject) => {
