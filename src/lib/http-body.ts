@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage } from 'http';
 
-export type BodyResult = { ok: true; body: unknown; bytes: number } | { ok: false; status: 400 | 413; error: string };
+/** `raw`: the bytes read (null when an earlier middleware parsed the body). */
+export type BodyResult = { ok: true; body: unknown; bytes: number; raw: Buffer | null } | { ok: false; status: 400 | 413; error: string };
 
 type MaybeParsed = IncomingMessage & { body?: unknown; _body?: boolean };
 
@@ -15,7 +16,7 @@ export function readJsonBody(req: MaybeParsed, limit: number): Promise<BodyResul
   }
   if (req._body) {
     // Parsed upstream (body-parser marks it so); its own limit applied.
-    return Promise.resolve({ ok: true, body: req.body, bytes: Number.isFinite(declared) ? declared : 0 });
+    return Promise.resolve({ ok: true, body: req.body, bytes: Number.isFinite(declared) ? declared : 0, raw: null });
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -40,10 +41,11 @@ export function readJsonBody(req: MaybeParsed, limit: number): Promise<BodyResul
       chunks.push(chunk);
     };
     const onEnd = (): void => {
-      let text = Buffer.concat(chunks, size).toString('utf8');
+      const raw = Buffer.concat(chunks, size);
+      let text = raw.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
-        finish({ ok: true, body: JSON.parse(text), bytes: size });
+        finish({ ok: true, body: JSON.parse(text), bytes: size, raw });
       } catch {
         finish({ ok: false, status: 400, error: 'invalid JSON' });
       }

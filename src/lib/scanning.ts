@@ -78,6 +78,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkPost(body: unknown, secret: string): Verdict {
   if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
   if (secret === '' || !secretEquals(body.secret, secret)) return { ok: false, status: 403, error: 'invalid secret' };
+  return readPost(body);
+}
+
+/** checkPost() without the secret: for a post accepted earlier (a spool replay). */
+export function readPost(body: unknown): Verdict {
+  if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
   const version = typeof body.version === 'string' || typeof body.version === 'number' ? String(body.version).trim() : '';
   const major = version.length <= MAX_TEXT && /^\d+(\.\d+)*$/.test(version) ? parseInt(version, 10) : NaN;
   if (major !== 2 && major !== 3) return { ok: false, status: 400, error: 'unsupported version' };

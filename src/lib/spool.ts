@@ -86,7 +86,7 @@ export function spoolTag(v: unknown): SpoolTag | null {
 
 export class Spool {
   id = '';
-  private readonly dir: string;
+  readonly dir: string;
   private readonly name: string;
   private readonly segmentBytes: number;
   private readonly warn: (text: string) => void;
