@@ -122,7 +122,7 @@ describe('cmx-receiver node', function () {
     const v = readPost(fixture('B-5'));
     assert.ok(v.ok);
     const list = normalise(v.post).filter((o) => keep(o, observationFilter({})));
-    await f.appendOnce(list, { spool: spool.id, seq: a, from: 0, count: list.length, total: list.length });
+    await f.appendOnce(list as unknown as Record<string, unknown>[], { spool: spool.id, seq: a, from: 0, count: list.length, total: list.length });
     await f.close();
     assert.equal(rows().length, 2);
 
