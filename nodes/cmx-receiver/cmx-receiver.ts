@@ -3,29 +3,23 @@
  * checked in the SPEC's order (src/lib/http-body, scanning), appended to the spool when a csv-store
  * is wired to this node (src/lib/spool: a 202 survives a process kill), answered 202, then sent on
  * by src/lib/cmx-intake: one message per post (`output: post`) or per observation. 503 with
- * Retry-After while starting, or when accepted posts not yet stored pass the bound.
+ * Retry-After when accepted posts not yet stored pass the bound.
  */
 import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
-import { CmxIntake, MinuteCount, spoolBody } from '../../src/lib/cmx-intake';
+import { CmxIntake, intakeOptions, ReceiverFigures, ReceiverSettings, spoolBody, spoolLocation } from '../../src/lib/cmx-intake';
 import { compact } from '../../src/lib/format';
 import { readJsonBody } from '../../src/lib/http-body';
-import { checkPost, observationFilter, receiverPath } from '../../src/lib/scanning';
+import { checkPost, receiverPath } from '../../src/lib/scanning';
 import { Spool } from '../../src/lib/spool';
-import { futureToleranceMs } from '../../src/lib/time';
-import { failConfig, numberOption, numberOr } from '../../src/red/config';
+import { failConfig, numberOr } from '../../src/red/config';
 import { Routes } from '../../src/red/route';
 import { ThrottledStatus } from '../../src/red/status';
 
-interface CmxReceiverDef extends NodeDef {
-  path: string; minRssi: string; apMacs: string; radio: string; anonymise: boolean; hashFormat: string;
-  maxBodyMB: string; futureToleranceS?: string; output?: string; spool?: string; maxPendingMB?: string;
-  wires?: string[][];
-}
+type CmxReceiverDef = NodeDef & ReceiverSettings & { path: string; maxBodyMB: string; spool?: string; wires?: string[][] };
 
-const MINUTE = 60_000;
 const RETRY_AFTER_S = 2;
 
 export = function (RED: NodeAPI): void {
@@ -39,45 +33,30 @@ export = function (RED: NodeAPI): void {
     const limit = Math.round(numberOr(config.maxBodyMB, { default: 25, above: 0 }) * 1024 * 1024);
     const wired = (config.wires ?? []).flat();
     const stores = (): string[] => wired.filter((id) => (RED.nodes.getNode(id) as Node | null)?.type === 'csv-store');
-    const sent = new MinuteCount();
-    const rejected: Record<string, number> = {};
-    const warned = new Map<string, number>();
-    let lastRejection: string | null = null;
-    let refused = 0;
+    const figures = new ReceiverFigures();
     let state: 'starting' | 'ready' | 'failed' | 'closed' = 'starting';
     const status = new ThrottledStatus(node, () => {
+      const { last, refusedTimes: r } = figures;
       if (state !== 'ready') return { fill: state === 'failed' ? 'red' : 'yellow', shape: 'ring', text: RED._(`cmx-receiver.status.${state}`) };
-      if (lastRejection) return { fill: 'yellow', shape: 'ring', text: lastRejection };
-      const n = compact(sent.total());
-      return { fill: refused ? 'yellow' : 'green', shape: 'dot', text: RED._(refused ? 'cmx-receiver.status.rateRefused' : 'cmx-receiver.status.rate', { n, r: compact(refused) }) };
+      if (last) return { fill: 'yellow', shape: 'ring', text: RED._('cmx-receiver.status.rejected', { ...last, n: compact(last.n) }) };
+      return { fill: r ? 'yellow' : 'green', shape: 'dot', text: RED._(`cmx-receiver.status.${r ? 'rateRefused' : 'rate'}`, { n: compact(figures.sent.total()), r: compact(r) }) };
     });
-    const warnOnce = (key: string, text: string): void => {
-      if ((warned.get(key) ?? 0) > Date.now() - MINUTE) return;
-      warned.set(key, Date.now());
-      node.warn(text);
-    };
+    const warnOnce = (key: string, text: string): void => void (figures.warnDue(key) && node.warn(text));
 
     let intake: CmxIntake;
     let spool: Spool;
     try {
       const urlPath = receiverPath(config.path);
       if (!urlPath) throw new Error(RED._('cmx-receiver.errors.path'));
-      if (config.anonymise && !creds.salt) throw new Error(RED._('cmx-receiver.errors.salt'));
+      const options = intakeOptions(config, creds.salt);
       const claim = routes.claim(node, urlPath, { get: (_req, res) => void res.status(200).type('text/plain').send(creds.validator ?? ''), post: (req, res) => void post(req, res) }, undefined);
       if (!claim.ok) throw new Error(RED._('cmx-receiver.errors.pathInUse', { path: urlPath, other: claim.owner.id }));
-      const dir = path.resolve((RED.settings as { userDir?: string }).userDir || path.join(os.homedir(), '.node-red'), config.spool || 'cmx-spool');
-      spool = new Spool({ dir, name: urlPath === '/' ? 'root' : urlPath.slice(1).replace(/\//g, '-'), warn: (t) => node.warn(t) });
-      intake = new CmxIntake({
-        output: config.output === 'post' ? 'post' : 'observation',
-        filter: observationFilter({ minRssi: config.minRssi, apMacs: config.apMacs, radio: config.radio }),
-        anonymise: config.anonymise ? { salt: creds.salt!, format: config.hashFormat === 'hex' ? 'hex' : 'mac' } : undefined,
-        toleranceMs: futureToleranceMs(config.futureToleranceS),
-        maxPendingBytes: numberOption(RED._('cmx-receiver.label.maxPendingMB'), config.maxPendingMB, { default: 64, above: 0 }) * 1024 * 1024,
-      }, {
+      spool = new Spool({ ...spoolLocation(RED.settings.userDir || path.join(os.homedir(), '.node-red'), config.spool, urlPath), warn: (t) => node.warn(t) });
+      intake = new CmxIntake(options, {
         send: (msg) => node.send(msg),
         stores,
-        sent: (n) => (sent.add(n), status.touch()),
-        refused: (n, reason) => ((refused += n), warnOnce('time', RED._('cmx-receiver.errors.refusedTimes', { n, reason }))),
+        sent: (n) => (figures.sent.add(n), status.touch()),
+        refused: (n, reason) => ((figures.refusedTimes += n), warnOnce('time', RED._('cmx-receiver.errors.refusedTimes', { n, reason }))),
         error: (text) => node.error(RED._('cmx-receiver.errors.process', { reason: text })),
       }, spool);
     } catch (err) {
@@ -105,8 +84,7 @@ export = function (RED: NodeAPI): void {
     });
 
     function reject(req: Request, res: Response, code: number, error: string): void {
-      rejected[code] = (rejected[code] ?? 0) + 1;
-      lastRejection = RED._('cmx-receiver.status.rejected', { code, reason: error, n: compact(rejected[code]) });
+      figures.reject(code, error);
       status.touch();
       warnOnce(error, RED._('cmx-receiver.errors.rejected', { code, reason: error, from: req.ip ?? req.socket?.remoteAddress ?? '?' }));
       // Read the rest and throw it away, so that the sender gets the answer instead of a reset
@@ -125,10 +103,9 @@ export = function (RED: NodeAPI): void {
         if (!read.ok) return reject(req, res, read.status, read.error);
         const verdict = checkPost(read.body, secret);
         if (!verdict.ok) return reject(req, res, verdict.status, verdict.error);
-        if (!(await intake.accept(verdict.post, read.bytes, () => spoolBody(read.raw, read.body as Record<string, unknown>, secret)))) {
-          return reject(req, res, 503, 'closed');
-        }
-        lastRejection = null;
+        const text = (): Buffer => spoolBody(read.raw, read.body as Record<string, unknown>, secret);
+        if (!(await intake.accept(verdict.post, read.bytes, text))) return reject(req, res, 503, 'closed');
+        figures.last = null;
         res.status(202).json({ status: 'accepted' });
       }).catch((err: Error) => {
         if (!res.headersSent) reject(req, res, 503, 'could not keep the post, retry later');

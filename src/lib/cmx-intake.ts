@@ -11,9 +11,12 @@
  *   with its spool entry (`msg._spool`) so that the CSV store writes it once and says so.
  * - replay(): the entries a restart found in the spool go the same way (kept settings: today's).
  */
+import * as path from 'path';
 import type { MacHashFormat } from './mac';
-import { Observation, ObservationFilter, PostInfo, PostNormaliser, readPost } from './scanning';
+import { numberOption } from './options';
+import { Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, readPost } from './scanning';
 import type { Spool, SpoolEntry, SpoolTag } from './spool';
+import { futureToleranceMs } from './time';
 
 export type Output = 'post' | 'observation';
 
@@ -25,6 +28,33 @@ export interface IntakeOptions {
   toleranceMs?: number;
   /** bytes of accepted posts not yet stored, beyond which posts are refused */
   maxPendingBytes: number;
+}
+
+/** The receiver's settings as the editor stores them. */
+export interface ReceiverSettings {
+  minRssi?: unknown; apMacs?: unknown; radio?: unknown; anonymise?: boolean; hashFormat?: string;
+  futureToleranceS?: unknown; output?: string; maxPendingMB?: unknown;
+}
+
+/** Settings → intake options; throws a readable error for a bad one. A flow without `output` (older) keeps one message per observation. */
+export function intakeOptions(config: ReceiverSettings, salt: string | undefined): IntakeOptions {
+  if (config.anonymise && !salt) throw new Error('the privacy option needs a hash key');
+  return {
+    output: config.output === 'post' ? 'post' : 'observation',
+    filter: observationFilter({ minRssi: config.minRssi, apMacs: config.apMacs, radio: config.radio }),
+    anonymise: config.anonymise ? { salt: salt!, format: config.hashFormat === 'hex' ? 'hex' : 'mac' } : undefined,
+    toleranceMs: futureToleranceMs(config.futureToleranceS),
+    maxPendingBytes: numberOption('Max waiting (MB)', config.maxPendingMB, { default: 64, above: 0 }) * 1024 * 1024,
+  };
+}
+
+/**
+ * Where a receiver spools: the folder setting (default `cmx-spool`) against Node-RED's user
+ * directory when relative, a file name from the URL path (`/cmx` → `cmx`, `/a/b` → `a-b`).
+ */
+export function spoolLocation(userDir: string, setting: string | undefined, urlPath: string): { dir: string; name: string } {
+  const dir = path.resolve(userDir, setting && setting.trim() ? setting.trim() : 'cmx-spool');
+  return { dir, name: urlPath === '/' ? 'root' : urlPath.slice(1).replace(/\//g, '-') };
 }
 
 export interface IntakeEvents {
@@ -228,6 +258,28 @@ function isSecretMember(buf: Buffer, i: number): boolean {
   while (k >= 0 && (buf[k] === 0x20 || buf[k] === 0x09 || buf[k] === 0x0a || buf[k] === 0x0d)) k--;
   const key = Buffer.from('"secret"');
   return k - key.length + 1 >= 0 && buf.subarray(k - key.length + 1, k + 1).equals(key);
+}
+
+/** What a receiver's status shows: observations sent in the last minute, refusals by status code, times refused. */
+export class ReceiverFigures {
+  readonly sent = new MinuteCount();
+  readonly rejected: Record<number, number> = {};
+  /** the last refusal, cleared by the next accepted post */
+  last: { code: number; reason: string; n: number } | null = null;
+  refusedTimes = 0;
+  private readonly warned = new Map<string, number>();
+
+  reject(code: number, reason: string): void {
+    this.rejected[code] = (this.rejected[code] ?? 0) + 1;
+    this.last = { code, reason, n: this.rejected[code] };
+  }
+
+  /** True at most once a minute per key: when to log about it. */
+  warnDue(key: string, now = Date.now()): boolean {
+    if ((this.warned.get(key) ?? 0) > now - 60_000) return false;
+    this.warned.set(key, now);
+    return true;
+  }
 }
 
 /** A count over the last minute (in one-second buckets), for a status text. */
