@@ -5,7 +5,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
-import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { numberOr } from '../../src/red/config';
+import type { MerakiApiNode, ShowApiState } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
   baseUrl: string;
@@ -19,19 +20,19 @@ export = function (RED: NodeAPI): void {
   function MerakiApiConfigNode(this: Node<Record<string, unknown>>, config: MerakiApiDef): void {
     RED.nodes.createNode(this, config);
     const node = this as unknown as MerakiApiNode;
-    const users = new Set<Node>();
+    const users = new Map<Node, ShowApiState>();
     let state: NodeStatus = {};
     const show = (s: NodeStatus): void => {
       state = s;
-      for (const u of users) u.status(s);
+      for (const showTo of users.values()) showTo(s);
     };
     node.client = null;
     node.problem = null;
     const key = (node.credentials?.apiKey ?? '').trim();
     try {
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
-      const timeoutS = Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 10;
-      const rate = Number(config.rate) > 0 ? Number(config.rate) : 10;
+      const timeoutS = numberOr(config.timeoutS, { default: 10, above: 0 });
+      const rate = numberOr(config.rate, { default: 10, above: 0 });
       let last: string | null = null;
       node.client = new MerakiClient({
         baseUrl: (config.baseUrl ?? '').trim() || DEFAULT_BASE,
@@ -51,11 +52,12 @@ export = function (RED: NodeAPI): void {
       state = { fill: 'grey', shape: 'ring', text: RED._('meraki-api.status.off') };
     }
 
-    node.register = (user) => {
-      users.add(user);
-      user.status(state);
+    node.register = (user, showTo = (s) => user.status(s)) => {
+      users.set(user, showTo);
+      showTo(state);
     };
     node.deregister = (user) => {
+      users.get(user)?.({});
       users.delete(user);
     };
 

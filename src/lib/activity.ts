@@ -4,6 +4,7 @@
  * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
  */
 import { Limits, numberOptions } from './options';
+import { failed, ok, Ok, Result } from './result';
 import { checkTime, futureToleranceMs, isoUtc } from './time';
 
 export interface ActivityOptions {
@@ -243,22 +244,25 @@ export class ActivityDetector {
   }
 }
 
+/** The outcome of countInput() for what is not a count (another kind, people not reported). */
+const NOT_A_COUNT: Ok<null> = Object.freeze({ ok: true, value: null });
+
 /**
- * A counts payload (from mv-sense-parse) → detector input: the payload itself, checked, so nothing
- * is allocated per message; null = not a count (another kind, or people not reported: ignored);
- * a string = why it is invalid.
+ * A counts payload (from mv-sense-parse) → detector input: the payload itself when its zone is
+ * already text (nothing is allocated per message), else a copy with the zone as text; the value
+ * null = not a count (another kind, or people not reported: ignored). The payload is not changed.
  */
-export function countInput(p: unknown): CountInput | null | string {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
+export function countInput(p: unknown): Result<CountInput | null> {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return failed('payload must be a counts object');
   const o = p as Record<string, unknown>;
-  if (o.kind !== undefined && o.kind !== 'counts') return null;
-  if (o.people === null) return null; // camera did not report people
-  if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
-  if (typeof o.zone === 'number') o.zone = String(o.zone);
-  if (typeof o.zone !== 'string' || o.zone === '') return 'payload.zone must be a string';
-  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
+  if (o.kind !== undefined && o.kind !== 'counts') return NOT_A_COUNT;
+  if (o.people === null) return NOT_A_COUNT; // camera did not report people
+  if (typeof o.serial !== 'string' || o.serial === '') return failed('payload.serial must be a non-empty string');
+  if (typeof o.zone !== 'string' && typeof o.zone !== 'number') return failed('payload.zone must be a string');
+  if (o.zone === '') return failed('payload.zone must be a string');
+  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return failed('payload.ts must be epoch milliseconds');
   if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
-    return 'payload.people must be a non-negative number';
+    return failed('payload.people must be a non-negative number');
   }
-  return o as unknown as CountInput;
+  return ok((typeof o.zone === 'string' ? o : { ...o, zone: String(o.zone) }) as unknown as CountInput);
 }

@@ -16,6 +16,7 @@
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
 import { Limits, numberOptions } from './options';
+import { failed, Failed, Ok } from './result';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
@@ -424,27 +425,27 @@ export function busiest(slots: readonly number[]): number | null {
   return best;
 }
 
-export type InputItem = { kind: 'observation'; value: ObservationInput } | { kind: 'activity'; value: ActivityInput } | { kind: 'invalid'; reason: string };
+export type InputItem = (Ok<ObservationInput> & { kind: 'observation' }) | (Ok<ActivityInput> & { kind: 'activity' }) | Failed;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** An observation (cmx-receiver) or an activity (activity-detector), told apart by their fields. */
 export function classifyInput(p: unknown): InputItem {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return { kind: 'invalid', reason: 'not an object' };
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return failed('not an object');
   const o = p as Record<string, unknown>;
   if ('tsIn' in o || 'tsOut' in o) {
-    if (typeof o.serial !== 'string' || !o.serial) return { kind: 'invalid', reason: 'activity without serial' };
-    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return { kind: 'invalid', reason: 'activity needs tsIn ≤ tsOut (epoch ms)' };
-    if (!isNum(o.peakPeople) || o.peakPeople < 0) return { kind: 'invalid', reason: 'activity needs peakPeople ≥ 0' };
-    o.zone = o.zone === undefined || o.zone === null ? '0' : String(o.zone);
-    return { kind: 'activity', value: o as ActivityInput };
+    if (typeof o.serial !== 'string' || !o.serial) return failed('activity without serial');
+    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return failed('activity needs tsIn ≤ tsOut (epoch ms)');
+    if (!isNum(o.peakPeople) || o.peakPeople < 0) return failed('activity needs peakPeople ≥ 0');
+    const value = (typeof o.zone === 'string' ? o : { ...o, zone: o.zone === undefined || o.zone === null ? '0' : String(o.zone) }) as ActivityInput;
+    return { ok: true, kind: 'activity', value };
   }
   if ('clientMac' in o) {
-    if (typeof o.clientMac !== 'string' || !o.clientMac) return { kind: 'invalid', reason: 'observation without clientMac' };
-    if (!isNum(o.ts)) return { kind: 'invalid', reason: 'observation needs ts (epoch ms)' };
-    if (!isNum(o.rssi)) return { kind: 'invalid', reason: 'observation needs a numeric rssi' };
-    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return { kind: 'invalid', reason: 'apMac must be text' };
-    return { kind: 'observation', value: o as unknown as ObservationInput };
+    if (typeof o.clientMac !== 'string' || !o.clientMac) return failed('observation without clientMac');
+    if (!isNum(o.ts)) return failed('observation needs ts (epoch ms)');
+    if (!isNum(o.rssi)) return failed('observation needs a numeric rssi');
+    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return failed('apMac must be text');
+    return { ok: true, kind: 'observation', value: o as unknown as ObservationInput };
   }
-  return { kind: 'invalid', reason: 'neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)' };
+  return failed('neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)');
 }

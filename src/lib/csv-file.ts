@@ -354,11 +354,7 @@ export class CsvFile {
     if (this.handle && ino === this.ino) return;
     if (this.handle) await this.handle.close().catch(() => undefined);
     this.handle = null;
-    await fsp.mkdir(path.dirname(this.file), { recursive: true });
-    await this.repairTail();
-    await this.loadJournal();
-    await this.checkHeader();
-    await this.openHandle();
+    await this.doOpen();
   }
 
   private async openHandle(): Promise<void> {

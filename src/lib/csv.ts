@@ -5,6 +5,7 @@
  * numbers; nested values are JSON; line breaks inside text become spaces so that every record is
  * exactly one line (the torn-line repair and line-based tools rely on it).
  */
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
 export type Cell = string | number;
@@ -121,28 +122,19 @@ export function headerLine(columns: readonly string[]): string {
   return stringify([columns.map((c) => toCell(c))], { eof: true, record_delimiter: 'unix' });
 }
 
-/** Splits one CSV line (RFC 4180 quoting) into its fields; used to read an existing header. */
+/**
+ * The fields of one CSV line (RFC 4180 quoting, by csv-parse); a line break at its end, or a lone
+ * CR (a CRLF file's line whose \n was cut), is not part of it. A line that cannot be read (an
+ * unclosed quote) is one field. Used to read an existing header, and lines while seeking a time.
+ */
 export function parseCsvLine(line: string): string[] {
   const text = line.replace(/\r?\n?$/, '');
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
+  try {
+    const rows = parse(text, { relax_column_count: true, relax_quotes: true, record_delimiter: ['\n', '\r\n'] }) as string[][];
+    return rows[0] ?? [''];
+  } catch {
+    return [text];
   }
-  fields.push(field);
-  return fields;
 }
 
 /** Column names from a user's text (`a, b, c`); empty → null (take the first record's keys). */

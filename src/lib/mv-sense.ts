@@ -4,6 +4,7 @@
  */
 import { ListFilter, listFilter } from './filter';
 import { checkTime, futureToleranceMs, isoUtc, timeRefusal, toEpochMs } from './time';
+import type { Result } from './result';
 
 export interface CountsMessage {
   kind: 'counts';
@@ -46,13 +47,20 @@ export interface LightMessage {
 
 export type MvMessage = CountsMessage | DetectionsMessage | LightMessage;
 
-export type ParseResult =
-  | { status: 'ok'; value: MvMessage }
-  /** a valid MV topic this package does not model (audio, custom CV, crossings, ...) */
-  | { status: 'ignored'; reason: string }
-  /** excluded by the camera or zone filter */
-  | { status: 'filtered'; reason: string }
-  | { status: 'invalid'; reason: string };
+/**
+ * Why a message gave no value: `invalid` (an error to report), `ignored` (a valid MV topic this
+ * package does not model: audio, custom CV, crossings, ...), `filtered` (the camera or zone filter).
+ */
+export type Drop = 'invalid' | 'ignored' | 'filtered';
+
+export type ParseResult = Result<MvMessage, { drop: Drop }>;
+
+/** A result in one word: 'ok', or why it was dropped. */
+export function verdict(r: ParseResult): 'ok' | Drop {
+  return r.ok ? 'ok' : r.drop;
+}
+
+const dropped = (drop: Drop, reason: string): ParseResult => ({ ok: false, drop, reason });
 
 type Leaf = 'counts' | 'detections' | 'light' | 'other';
 
@@ -88,7 +96,7 @@ export interface MvParserOptions {
 }
 
 function invalid(reason: string): ParseResult {
-  return { status: 'invalid', reason };
+  return dropped('invalid', reason);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -134,7 +142,7 @@ export class MvSenseParser {
    */
   parse(topic: unknown, payload: unknown, receivedAt: number): ParseResult {
     const r = this.parseAny(topic, payload, receivedAt);
-    if (r.status !== 'ok') return r;
+    if (!r.ok) return r;
     const verdict = checkTime(r.value.ts, receivedAt, this.toleranceMs);
     return verdict === 'ok' ? r : invalid(timeRefusal(verdict, r.value.ts, this.toleranceMs));
   }
@@ -155,7 +163,7 @@ export class MvSenseParser {
       case 'light':
         return parseLight(info, body, receivedAt);
       default:
-        return { status: 'ignored', reason: 'topic not modelled' };
+        return dropped('ignored', 'topic not modelled');
     }
   }
 
@@ -178,17 +186,17 @@ export class MvSenseParser {
       return { ...none, reject: invalid('topic is not /merakimv/<serial>/<zone|raw_detections|light>') };
     }
     if (!this.cameras.test(serial)) {
-      return { ...none, reject: { status: 'filtered', reason: 'camera not selected' } };
+      return { ...none, reject: dropped('filtered', 'camera not selected') };
     }
     if (/^\d+$/.test(leaf)) {
       if (parts.length !== 3) return { ...none, reject: invalid('unexpected topic levels after the zone') };
-      if (!this.zones.test(leaf)) return { ...none, reject: { status: 'filtered', reason: 'zone not selected' } };
+      if (!this.zones.test(leaf)) return { ...none, reject: dropped('filtered', 'zone not selected') };
       return { serial, zone: leaf, leaf: 'counts' };
     }
     if (parts.length === 3 && leaf === 'raw_detections') return { serial, zone: '0', leaf: 'detections' };
     if (parts.length === 3 && leaf === 'light') return { serial, zone: '0', leaf: 'light' };
-    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: { status: 'ignored', reason: `${leaf} not modelled` } };
-    return { ...none, reject: { status: 'ignored', reason: 'unknown MV topic' } };
+    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: dropped('ignored', `${leaf} not modelled`) };
+    return { ...none, reject: dropped('ignored', 'unknown MV topic') };
   }
 }
 
@@ -223,7 +231,7 @@ function parseCounts(info: TopicInfo, body: Record<string, unknown>): ParseResul
   const vehicles = readCount(counts, 'vehicle');
   if (typeof vehicles === 'string') return invalid(vehicles);
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'counts', serial: info.serial, zone: info.zone, ts, time: isoUtc(ts), people, vehicles },
   };
 }
@@ -259,7 +267,7 @@ function parseDetections(info: TopicInfo, body: Record<string, unknown>): ParseR
     objects.push(obj);
   }
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'detections', serial: info.serial, ts, time: isoUtc(ts), objects, people },
   };
 }
@@ -273,5 +281,5 @@ function parseLight(info: TopicInfo, body: Record<string, unknown>, receivedAt: 
     if (parsed === null) return invalid('invalid ts');
     ts = parsed;
   }
-  return { status: 'ok', value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
+  return { ok: true, value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
 }

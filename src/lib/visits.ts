@@ -5,6 +5,7 @@
  * Visits that ended before the window are evicted hour by hour, touching only the devices seen
  * in the hour that leaves the window.
  */
+import { firstIndex } from './search';
 
 const HOUR = 3_600_000;
 
@@ -72,14 +73,7 @@ export class VisitTracker {
   /** A late observation: find its place among the visits, extend or join them. */
   private insert(d: DeviceVisits, ts: number): void {
     const v = d.visits;
-    // first visit whose last ≥ ts
-    let lo = 0;
-    let hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (v[mid].last < ts) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstIndex(0, v.length, (i) => v[i].last >= ts); // the first visit ending at or after ts
     const next = v[lo];
     if (next && ts >= next.first) return; // inside a visit
     const prev = lo > 0 ? v[lo - 1] : undefined;

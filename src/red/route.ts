@@ -14,6 +14,9 @@
  * - A second node claiming a key that another node holds is refused: `{ ok: false, owner, data }`
  *   names the holder (and the data it claimed with), the caller turns that into its own error text.
  * - A claim is released when the node closes (the helper listens for 'close'), or by `release()`.
+ * - `serveJson(what, body, onError)` is a GET handler for a JSON document computed per request
+ *   (`Cache-Control: no-store`); when `body()` throws: 503 `{"error": "<what> not available"}`
+ *   and `onError(err)`.
  * - When HTTP nodes are disabled (`httpNodeRoot: false`) nothing is registered and the claiming node
  *   gets one warning that its endpoint is not served; the claim itself still succeeds.
  */
@@ -98,4 +101,17 @@ export class Routes<T = undefined> {
       else app.post(path, dispatch);
     }
   }
+}
+
+/** A handler answering `body()` as JSON, never cached; 503 when it cannot be built. */
+export function serveJson(what: string, body: () => unknown, onError: (err: Error) => void): Handler {
+  return (_req, res) => {
+    try {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).json(body());
+    } catch (err) {
+      onError(err as Error);
+      res.status(503).json({ error: `${what} not available` });
+    }
+  };
 }

@@ -8,6 +8,7 @@ import {
   LightMessage,
   MvSenseParser,
   ParseResult,
+  verdict,
 } from '../../src/lib/mv-sense';
 
 /** The example payloads (see test/fixtures/README.md); a missing folder fails the tests loudly. */
@@ -23,8 +24,8 @@ function fixture(name: string): unknown {
 const RECEIVED = Date.UTC(2024, 5, 20, 8, 0, 0); // 1718870400000
 
 function ok(r: ParseResult): CountsMessage | DetectionsMessage | LightMessage {
-  assert.equal(r.status, 'ok', `expected ok, got ${JSON.stringify(r)}`);
-  if (r.status !== 'ok') throw new Error('unreachable');
+  assert.equal(verdict(r), 'ok', `expected ok, got ${JSON.stringify(r)}`);
+  if (!r.ok) throw new Error('unreachable');
   return r.value;
 }
 function counts(r: ParseResult): CountsMessage {
@@ -43,8 +44,8 @@ function light(r: ParseResult): LightMessage {
   return v as LightMessage;
 }
 function assertInvalid(r: ParseResult, reason?: RegExp): void {
-  assert.equal(r.status, 'invalid', `expected invalid, got ${JSON.stringify(r)}`);
-  if (r.status !== 'invalid') return;
+  assert.equal(verdict(r), 'invalid', `expected invalid, got ${JSON.stringify(r)}`);
+  if (r.ok || r.drop !== 'invalid') return;
   assert.equal(typeof r.reason, 'string');
   assert.ok(r.reason.length > 0, 'an invalid result names its reason');
   if (reason) assert.match(r.reason, reason);
@@ -248,16 +249,16 @@ describe('MvSenseParser', () => {
         const p = new MvSenseParser();
         for (const payload of [fixture(file), fixtureText(file), Buffer.from(fixtureText(file))]) {
           const r = p.parse(topic, payload, RECEIVED);
-          assert.equal(r.status, 'ignored', JSON.stringify(r));
-          if (r.status === 'ignored') assert.ok(r.reason.length > 0);
+          assert.equal(verdict(r), 'ignored', JSON.stringify(r));
+          if (!r.ok && r.drop === 'ignored') assert.ok(r.reason.length > 0);
         }
       });
     }
 
     it('custom_analytics sub-topics and unknown leaves are ignored too', () => {
       const p = new MvSenseParser();
-      assert.equal(p.parse('/merakimv/Q/custom_analytics/model1', {}, RECEIVED).status, 'ignored');
-      assert.equal(p.parse('/merakimv/Q/something_new', {}, RECEIVED).status, 'ignored');
+      assert.equal(verdict(p.parse('/merakimv/Q/custom_analytics/model1', {}, RECEIVED)), 'ignored');
+      assert.equal(verdict(p.parse('/merakimv/Q/something_new', {}, RECEIVED)), 'ignored');
     });
   });
 
@@ -322,9 +323,9 @@ describe('MvSenseParser', () => {
     it('the same topic gives the same answer every time (topic cache)', () => {
       const p = new MvSenseParser({ zones: '1' });
       for (let i = 0; i < 3; i++) {
-        assert.equal(p.parse('/merakimv/Q/1', { ts: 1718870412345 + i, counts: { person: i } }, RECEIVED).status, 'ok');
-        assert.equal(p.parse('/merakimv/Q/2', payload, RECEIVED).status, 'filtered');
-        assert.equal(p.parse('/merakimv/Q/0/x', payload, RECEIVED).status, 'invalid');
+        assert.equal(verdict(p.parse('/merakimv/Q/1', { ts: 1718870412345 + i, counts: { person: i } }, RECEIVED)), 'ok');
+        assert.equal(verdict(p.parse('/merakimv/Q/2', payload, RECEIVED)), 'filtered');
+        assert.equal(verdict(p.parse('/merakimv/Q/0/x', payload, RECEIVED)), 'invalid');
       }
       assert.equal(counts(p.parse('/merakimv/Q/1', { ts: 1718870412999, counts: { person: 7 } }, RECEIVED)).people, 7);
     });
@@ -445,53 +446,53 @@ describe('MvSenseParser', () => {
     it("'*', empty and missing select everything", () => {
       for (const cameras of ['*', '', undefined, ' * ', []]) {
         const p = new MvSenseParser({ cameras, zones: cameras });
-        assert.equal(p.parse('/merakimv/ANY/5', payload, RECEIVED).status, 'ok', String(cameras));
+        assert.equal(verdict(p.parse('/merakimv/ANY/5', payload, RECEIVED)), 'ok', String(cameras));
       }
     });
 
     it('camera list with commas, spaces, semicolons and new lines; case-insensitive', () => {
       const p = new MvSenseParser({ cameras: 'q2gv-7hjk-2lmn,  Q2JV-AB12-CD34 ;X1\nx2' });
-      assert.equal(p.parse('/merakimv/Q2GV-7HJK-2LMN/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/q2jv-ab12-cd34/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/X1/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/X2/0', payload, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q2GV-7HJK-2LMN/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/q2jv-ab12-cd34/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/X1/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/X2/0', payload, RECEIVED)), 'ok');
       const r = p.parse('/merakimv/Q2XX-0000-0000/0', payload, RECEIVED);
-      assert.equal(r.status, 'filtered');
-      if (r.status === 'filtered') assert.match(r.reason, /camera/);
+      assert.equal(verdict(r), 'filtered');
+      if (!r.ok && r.drop === 'filtered') assert.match(r.reason, /camera/);
     });
 
     it('the camera filter applies to every leaf', () => {
       const p = new MvSenseParser({ cameras: 'A' });
-      assert.equal(p.parse('/merakimv/B/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/B/light', { lux: 1 }, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/B/audio_analytics', {}, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/A/light', { lux: 1 }, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/B/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/light', { lux: 1 }, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/audio_analytics', {}, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/A/light', { lux: 1 }, RECEIVED)), 'ok');
     });
 
     it('an array of cameras works like a list', () => {
       const p = new MvSenseParser({ cameras: ['A', ' b '] });
-      assert.equal(p.parse('/merakimv/B/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/C/0', payload, RECEIVED).status, 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/C/0', payload, RECEIVED)), 'filtered');
     });
 
     it('zone filter selects count topics by zone id', () => {
       const p = new MvSenseParser({ zones: '0, 747034588190081129' });
-      assert.equal(p.parse('/merakimv/Q/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/Q/747034588190081129', payload, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/747034588190081129', payload, RECEIVED)), 'ok');
       const r = p.parse('/merakimv/Q/12', payload, RECEIVED);
-      assert.equal(r.status, 'filtered');
-      if (r.status === 'filtered') assert.match(r.reason, /zone/);
+      assert.equal(verdict(r), 'filtered');
+      if (!r.ok && r.drop === 'filtered') assert.match(r.reason, /zone/);
     });
 
     it('zone filter does not block raw_detections or light', () => {
       const p = new MvSenseParser({ zones: '12' });
-      assert.equal(p.parse('/merakimv/Q/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/Q/light', { lux: 1 }, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/light', { lux: 1 }, RECEIVED)), 'ok');
     });
 
     it('a filtered topic is filtered whatever the payload', () => {
       const p = new MvSenseParser({ cameras: 'A' });
-      assert.equal(p.parse('/merakimv/B/0', 'not json', RECEIVED).status, 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/0', 'not json', RECEIVED)), 'filtered');
     });
   });
 });
