@@ -3,7 +3,8 @@
  * supplied flow, cmx-receiver → csv-store cmxData.csv → correlate) against a bare `node:http`
  * server (lib/bare-cmx.ts) that parses the same posts and appends the same 17-column rows, in the
  * same run. Posts come from a child process (lib/cmx-sender.ts) over keep-alive connections: 500
- * observations each, v2.0 DevicesSeen and v3 WiFi alternating, every observation a distinct client.
+ * observations each, v2.0 DevicesSeen and v3 WiFi alternating, about a pool of BENCH_CMX_DEVICES
+ * devices (20,000; 0: every observation a new device, which makes the correlator hold them all).
  *
  * (1) Stored throughput: POSTS posts from 4 connections, each sending its next post when answered;
  *     observations stored per second = rows in the CSV file ÷ time from the first POST to the last
@@ -29,7 +30,7 @@ import { fork, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CMX_COLUMNS, mixedClientMac, SECRET, VALIDATOR } from './lib/cmx-posts';
+import { CMX_COLUMNS, DEVICES_SEEN, mixedRowKeys, SECRET, VALIDATOR } from './lib/cmx-posts';
 import { stopChild } from './lib/child';
 import { summarise, print } from './lib/cpuprofile';
 import { heading, int, line, median } from './lib/report';
@@ -390,11 +391,11 @@ async function killTest(sender: Child): Promise<void> {
     const all = text.trimEnd().split('\n');
     if (all[0] !== CMX_COLUMNS) problem(`cmxData.csv header is "${all[0]}"`);
     for (let i = 1; i < all.length; i++) {
-      const mac = all[i].split(',')[1];
-      counts.set(mac, (counts.get(mac) ?? 0) + 1);
+      const key = all[i].split(',', 2).join(',');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     let lost = 0;
-    for (const p of f.acked) for (let i = 0; i < OBS; i++) if (!counts.has(mixedClientMac(p, i))) lost += 1;
+    for (const p of f.acked) for (const key of mixedRowKeys(p, OBS)) if (!counts.has(key)) lost += 1;
     let twice = 0;
     for (const n of counts.values()) if (n > 1) twice += n - 1;
     line('posts answered before the kill', `${statusText(f.statuses)}${Object.keys(f.errors).length ? `; cut off: ${statusText(f.errors)}` : ''}`);
@@ -447,6 +448,7 @@ export async function run(): Promise<void> {
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`CMX path bench (Node.js ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? '?'})`);
   console.log('  the app as npm start runs it (scripts/start.js, supplied flow) vs a bare node:http server + append (bench/lib/bare-cmx.ts)');
+  console.log(`  posts about ${DEVICES_SEEN > 0 ? `a pool of ${int(DEVICES_SEEN)} devices seen again and again` : 'a new device per observation'} (BENCH_CMX_DEVICES), recent times`);
   const loadStart = load();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cmx-'));
   if (PROF_DIR) fs.mkdirSync(PROF_DIR, { recursive: true });
