@@ -240,16 +240,10 @@ export class PostNormaliser {
       this.stats.invalid += 1;
       return;
     }
-    if (this.refuses(ts)) return;
-    const rssi = value < 0 ? value + DBM_OFFSET : value;
-    const i = this.slot(clientMac, ts, rssi);
+    const i = this.place(clientMac, ts, value);
     if (i < 0) return;
-    if (rssi < this.minRssi) {
-      this.slots[i] = null;
-      return;
-    }
     const loc = isObject(raw.location) ? raw.location : EMPTY;
-    this.slots[i] = this.make(raw, ts, clientMac, this.apMac, rssi, value < 0 ? value : null,
+    this.slots[i] = this.make(raw, ts, clientMac, this.apMac, value,
       num(loc.lat), num(loc.lng), num(loc.unc), num(loc.x), num(loc.y), this.floor);
   }
 
@@ -298,16 +292,10 @@ export class PostNormaliser {
         continue;
       }
       found += 1;
-      if (this.refuses(ts)) continue;
-      const rssi = value < 0 ? value + DBM_OFFSET : value;
-      const i = this.slot(clientMac, ts, rssi);
+      const i = this.place(clientMac, ts, value);
       if (i < 0) continue;
-      if (rssi < this.minRssi) {
-        this.slots[i] = null;
-        continue;
-      }
       const fp = isObject(loc.floorPlan) ? loc.floorPlan : EMPTY;
-      this.slots[i] = this.make(raw, ts, clientMac, apMac, rssi, value < 0 ? value : null,
+      this.slots[i] = this.make(raw, ts, clientMac, apMac, value,
         num(loc.lat), num(loc.lng), num(loc.variance ?? loc.unc), num(loc.x ?? fp.x), num(loc.y ?? fp.y),
         text(loc.floorPlanName ?? fp.name));
     }
@@ -320,12 +308,22 @@ export class PostNormaliser {
       stats.invalid += 1;
       return;
     }
-    if (this.refuses(ts)) return;
+    const i = this.place(clientMac, ts, value);
+    if (i >= 0) this.slots[i] = this.make(raw, ts, clientMac, normaliseMac(latest.nearestApMac), value, null, null, null, null, null, null);
+  }
+
+  /**
+   * A valid observation (signal `value`, dBm when negative): the slot to build it into, or -1 when
+   * nothing is to be built (its time is refused, a stronger duplicate holds the slot, or it is under
+   * the threshold: then the slot keeps its place, empty, for a stronger duplicate to come).
+   */
+  private place(clientMac: string, ts: number, value: number): number {
+    if (this.refuses(ts)) return -1;
     const rssi = value < 0 ? value + DBM_OFFSET : value;
     const i = this.slot(clientMac, ts, rssi);
-    if (i < 0) return;
-    this.slots[i] = rssi < this.minRssi ? null
-      : this.make(raw, ts, clientMac, normaliseMac(latest.nearestApMac), rssi, value < 0 ? value : null, null, null, null, null, null, null);
+    if (i < 0 || rssi >= this.minRssi) return i;
+    this.slots[i] = null;
+    return -1;
   }
 
   /** A valid observation whose time is out of bounds: counted, and no further. */
@@ -381,7 +379,7 @@ export class PostNormaliser {
 
   /** The one place an observation is built (one object shape for every version). */
   private make(
-    raw: Record<string, unknown>, ts: number, clientMac: string, apMac: string | null, rssi: number, rssiDbm: number | null,
+    raw: Record<string, unknown>, ts: number, clientMac: string, apMac: string | null, value: number,
     lat: number | null, lng: number | null, unc: number | null, x: number | null, y: number | null, floor: string | null,
   ): Observation {
     return {
@@ -389,8 +387,8 @@ export class PostNormaliser {
       time: isoUtc(ts),
       clientMac,
       apMac,
-      rssi,
-      rssiDbm,
+      rssi: value < 0 ? value + DBM_OFFSET : value,
+      rssiDbm: value < 0 ? value : null,
       ssid: text(raw.ssid),
       manufacturer: text(raw.manufacturer),
       os: text(raw.os),
