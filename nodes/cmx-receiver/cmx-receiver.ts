@@ -32,7 +32,10 @@ export = function (RED: NodeAPI): void {
     const secret = creds.secret ?? '';
     const limit = Math.round(numberOr(config.maxBodyMB, { default: 25, above: 0 }) * 1024 * 1024);
     const wired = (config.wires ?? []).flat();
-    const stores = (): string[] => wired.filter((id) => (RED.nodes.getNode(id) as Node | null)?.type === 'csv-store');
+    // the csv-stores this node's output reaches directly (through junctions too): they write what is spooled
+    const reach = (ids: string[], depth = 0): Node[] => ids.map((id) => RED.nodes.getNode(id) as Node & { wires?: string[][] } | null)
+      .flatMap((n) => (n?.type === 'junction' && depth < 8 ? reach((n.wires ?? []).flat(), depth + 1) : n ? [n] : []));
+    const stores = (): string[] => reach(wired).filter((n) => n.type === 'csv-store').map((n) => n.id);
     const figures = new ReceiverFigures();
     let state: 'starting' | 'ready' | 'failed' | 'closed' = 'starting';
     const status = new ThrottledStatus(node, () => {
@@ -99,11 +102,11 @@ export = function (RED: NodeAPI): void {
       if (state === 'starting') await ready;
       if (state !== 'ready') return reject(req, res, 503, state === 'failed' ? 'spool unavailable' : 'closed');
       if (!intake.admits(Number(req.headers['content-length']) || 0)) return reject(req, res, 503, 'busy, retry later');
-      await readJsonBody(req, limit).then(async (read) => {
+      await readJsonBody(req, limit, { raw: true }).then(async (read) => {
         if (!read.ok) return reject(req, res, read.status, read.error);
         const verdict = checkPost(read.body, secret);
         if (!verdict.ok) return reject(req, res, verdict.status, verdict.error);
-        const text = (): Buffer => spoolBody(read.raw, read.body as Record<string, unknown>, secret);
+        const text = (): Buffer => spoolBody(read.raw ?? null, read.body as Record<string, unknown>, secret);
         if (!(await intake.accept(verdict.post, read.bytes, text))) return reject(req, res, 503, 'closed');
         figures.last = null;
         res.status(202).json({ status: 'accepted' });

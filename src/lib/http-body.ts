@@ -4,19 +4,20 @@
  */
 import type { IncomingMessage } from 'http';
 
-/** `raw`: the bytes read (null when an earlier middleware parsed the body). */
-export type BodyResult = { ok: true; body: unknown; bytes: number; raw: Buffer | null } | { ok: false; status: 400 | 413; error: string };
+/** `raw` (asked with `{ raw: true }`): the bytes read, null when an earlier middleware parsed the body. */
+export type BodyResult = { ok: true; body: unknown; bytes: number; raw?: Buffer | null } | { ok: false; status: 400 | 413; error: string };
 
 type MaybeParsed = IncomingMessage & { body?: unknown; _body?: boolean };
 
-export function readJsonBody(req: MaybeParsed, limit: number): Promise<BodyResult> {
+export function readJsonBody(req: MaybeParsed, limit: number, options: { raw?: boolean } = {}): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.resolve({ ok: false, status: 413, error: `body larger than ${limit} bytes` });
   }
   if (req._body) {
     // Parsed upstream (body-parser marks it so); its own limit applied.
-    return Promise.resolve({ ok: true, body: req.body, bytes: Number.isFinite(declared) ? declared : 0, raw: null });
+    const bytes = Number.isFinite(declared) ? declared : 0;
+    return Promise.resolve(options.raw ? { ok: true, body: req.body, bytes, raw: null } : { ok: true, body: req.body, bytes });
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -45,7 +46,8 @@ export function readJsonBody(req: MaybeParsed, limit: number): Promise<BodyResul
       let text = raw.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
-        finish({ ok: true, body: JSON.parse(text), bytes: size, raw });
+        const body = JSON.parse(text);
+        finish(options.raw ? { ok: true, body, bytes: size, raw } : { ok: true, body, bytes: size });
       } catch {
         finish({ ok: false, status: 400, error: 'invalid JSON' });
       }

@@ -183,6 +183,21 @@ describe('npm start: acknowledged posts are durable (spool), batches, 503', func
     assert.deepEqual(missing.slice(0, 3), [], `${missing.length} of ${acked.length} acknowledged observations missing`);
   });
 
+  it('a csv-store behind a junction counts as wired: its posts are spooled', async function () {
+    const app = await start(apps[apps.length - 1]);
+    const spoolDir = path.join(app.userDir, 'cmx-spool');
+    const spooled = (): number => fs.readdirSync(spoolDir).filter((f) => f.endsWith('.spool')).reduce((n, f) => n + fs.statSync(path.join(spoolDir, f)).size, 0);
+    await deploy(app, (flows) => {
+      const rx = flows.find((n: any) => n.id === 'cmx-in');
+      flows.push({ id: 'cmx-junction', type: 'junction', z: rx.z, x: 200, y: 300, wires: [rx.wires[0]] });
+      rx.wires = [['cmx-junction']];
+    });
+    const before = spooled();
+    assert.equal((await send(app, post(500).body)).status, 202);
+    assert.ok(spooled() > before + 10_000, 'the post went into the spool');
+    await app.stop();
+  });
+
   it('SIGKILL mid-load: every observation of every post answered 202 is in cmxData.csv after a restart, none twice', async function () {
     const app = await start(apps[apps.length - 1]);
     const file = path.join(app.dataDir, 'cmxData.csv');
