@@ -241,6 +241,22 @@ async function appStart(tmpName: string | null, extra: Record<string, string> = 
   return startApp(env, { waitFor: /Started flows|subscribed to \/merakimv\/#/, after });
 }
 
+/**
+ * BENCH_CMX_VARIANT=no-correlate: the supplied flow with cmxData.csv's rows not wired into the
+ * correlator (to tell its share apart); by default the flow as supplied.
+ */
+async function variant(app: App): Promise<void> {
+  if (process.env.BENCH_CMX_VARIANT !== 'no-correlate') return;
+  const flows = await (await fetch(`${app.base}/admin/flows`)).json();
+  flows.find((n: any) => n.id === 'cmx-csv').wires = [[]];
+  const res = await fetch(`${app.base}/admin/flows`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows),
+  });
+  if (res.status !== 204) problem(`deploying the variant: ${res.status}`);
+  await new Promise((r) => setTimeout(r, 1000));
+  line('variant', 'cmxData.csv rows not wired into correlate');
+}
+
 // ---------------------------------------------------------------------------------------------
 // (1) stored throughput
 
@@ -276,6 +292,7 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
   const prof = { NODE_OPTIONS: `--require ${path.join(__dirname, 'lib', 'cpu-prof-hook.js')}`, BENCH_CPU_PROF_DIR: PROF_DIR };
   const app = await appStart(null, PROF_DIR ? prof : {});
   try {
+    await variant(app);
     const pid = nodeRedPid(app);
     const appUrl = `${app.base}/cmx`;
     const bareUrl = `http://127.0.0.1:${bare.port}/cmx`;
@@ -291,6 +308,11 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
     await sameRows(path.join(app.dataDir, 'cmxData.csv'), path.join(tmp, 'bare-warm', 'cmxData.csv'));
     await bare.request({ type: 'file', file: bareFile });
     const bareRows = rowsOf(bareFile);
+    if (PROF_DIR) {
+      // the profile covers the measured rounds only (lib/cpu-prof-hook.js)
+      fs.writeFileSync(path.join(PROF_DIR, 'restart'), '');
+      while (fs.existsSync(path.join(PROF_DIR, 'restart'))) await new Promise((r) => setTimeout(r, 50));
+    }
     const ratios: number[] = [];
     const appRates: number[] = [];
     const bareRates: number[] = [];
@@ -322,8 +344,8 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
     const files = fs.readdirSync(PROF_DIR).filter((f) => f.endsWith('.cpuprofile'))
       .map((f) => path.join(PROF_DIR, f)).sort((x, y) => fs.statSync(y).size - fs.statSync(x).size);
     if (files[0]) {
-      heading(`CPU profile of the Node-RED process (${files[0]}), whole run (warm-up and all rounds)`);
-      print(summarise(files[0]), (Math.max(20, Math.round(POSTS / 4)) + REPS * POSTS) * OBS);
+      heading(`CPU profile of the Node-RED process (${files[0]}), the measured rounds (${int(REPS * POSTS * OBS)} observations; the bare server's rounds in between are idle time)`);
+      print(summarise(files[0]), REPS * POSTS * OBS);
     }
   }
 }
@@ -335,6 +357,7 @@ async function answerTimes(sender: Child, bare: Child, tmp: string): Promise<voi
   heading(`(2) POST answer times: open loop, ${RATE} posts/s × ${OBS} observations for ${PACED_S} s`);
   const app = await appStart(null);
   try {
+    await variant(app);
     const rows = rowsOf(path.join(app.dataDir, 'cmxData.csv'));
     await burstInto(sender, `${app.base}/cmx`, rows, 40, 'app warm-up');
     const posts = Math.ceil(RATE * PACED_S);
