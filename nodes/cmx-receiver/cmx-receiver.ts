@@ -3,7 +3,8 @@
  * checked in the SPEC's order (src/lib/http-body, scanning), appended to the spool when a csv-store
  * is wired to this node (src/lib/spool: a 202 survives a process kill), answered 202, then sent on
  * by src/lib/cmx-intake: one message per post (`output: post`) or per observation. 503 with
- * Retry-After when accepted posts not yet stored pass the bound.
+ * Retry-After when accepted posts not yet stored pass the bound, or (src/lib/http-body's budget)
+ * when too many bodies are being read; 408 for a body too slow.
  */
 import * as os from 'os';
 import * as path from 'path';
@@ -11,7 +12,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { CmxIntake, intakeOptions, ReceiverFigures, ReceiverSettings, spoolBody, spoolLocation } from '../../src/lib/cmx-intake';
 import { compact } from '../../src/lib/format';
-import { readJsonBody } from '../../src/lib/http-body';
+import { BodyBudget, declaredLength, readJsonBody, RETRY_AFTER_S as BUDGET_RETRY_S } from '../../src/lib/http-body';
 import { checkPost, receiverPath } from '../../src/lib/scanning';
 import { Spool } from '../../src/lib/spool';
 import { failConfig, numberOr } from '../../src/red/config';
@@ -24,6 +25,12 @@ const RETRY_AFTER_S = 2;
 
 export = function (RED: NodeAPI): void {
   const routes = new Routes(RED, { methods: ['get', 'post'] });
+  /** Body bytes in flight and requests being read, across every receiver (settings cmxBodyBudgetMB, cmxMaxRequests). */
+  const settings = RED.settings as unknown as { cmxBodyBudgetMB?: unknown; cmxMaxRequests?: unknown };
+  const budget = new BodyBudget(
+    Number(settings.cmxBodyBudgetMB) > 0 ? Math.round(Number(settings.cmxBodyBudgetMB) * 1024 * 1024) : undefined,
+    Number(settings.cmxMaxRequests) > 0 ? Math.floor(Number(settings.cmxMaxRequests)) : undefined,
+  );
 
   function CmxReceiverNode(this: Node, config: CmxReceiverDef): void {
     RED.nodes.createNode(this, config);
@@ -86,15 +93,22 @@ export = function (RED: NodeAPI): void {
       status.touch();
     });
 
-    function reject(req: Request, res: Response, code: number, error: string): void {
+    function reject(req: Request, res: Response, code: number, error: string, budgetRefusal = false): void {
       figures.reject(code, error);
       status.touch();
       warnOnce(error, RED._('cmx-receiver.errors.rejected', { code, reason: error, from: req.ip ?? req.socket?.remoteAddress ?? '?' }));
-      // Read the rest and throw it away, so that the sender gets the answer instead of a reset
-      // connection; past 4× the limit, close the connection instead.
-      if (Number(req.headers['content-length']) > 4 * limit) res.setHeader('Connection', 'close');
-      else if (!req.complete) req.resume();
-      if (code === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
+      if (code === 408 || budgetRefusal) {
+        // Too many bodies in flight, or too slow: the body is not read; the connection goes after the answer.
+        res.setHeader('Connection', 'close');
+        if (budgetRefusal) res.setHeader('Retry-After', String(BUDGET_RETRY_S));
+        res.on('finish', () => req.socket?.destroy());
+      } else {
+        // Read the rest and throw it away, so that the sender gets the answer instead of a reset
+        // connection; past 4× the limit, close the connection instead.
+        if (Number(req.headers['content-length']) > 4 * limit) res.setHeader('Connection', 'close');
+        else if (!req.complete) req.resume();
+        if (code === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
+      }
       res.status(code).json({ error });
     }
 
@@ -102,8 +116,13 @@ export = function (RED: NodeAPI): void {
       if (state === 'starting') await ready;
       if (state !== 'ready') return reject(req, res, 503, state === 'failed' ? 'spool unavailable' : 'closed');
       if (!intake.admits(Number(req.headers['content-length']) || 0)) return reject(req, res, 503, 'busy, retry later');
-      await readJsonBody(req, limit, { raw: true }).then(async (read) => {
-        if (!read.ok) return reject(req, res, read.status, read.error);
+      // Let in by the body budget before the body is read (a body over the limit is answered 413 first).
+      const declared = declaredLength(req);
+      const ticket = (req as { _body?: boolean })._body === true || (declared !== null && declared > limit) ? null : budget.admit(declared);
+      if (typeof ticket === 'string') return reject(req, res, 503, ticket === 'requests' ? 'too many posts at once' : 'too many bodies in flight', true);
+      await readJsonBody(req, limit, { ticket: ticket ?? undefined, raw: true }).then(async (read) => {
+        ticket?.release();
+        if (!read.ok) return reject(req, res, read.status, read.error, read.status === 503);
         const verdict = checkPost(read.body, secret);
         if (!verdict.ok) return reject(req, res, verdict.status, verdict.error);
         const text = (): Buffer => spoolBody(read.raw ?? null, read.body as Record<string, unknown>, secret);
@@ -111,6 +130,7 @@ export = function (RED: NodeAPI): void {
         figures.last = null;
         res.status(202).json({ status: 'accepted' });
       }).catch((err: Error) => {
+        ticket?.release();
         if (!res.headersSent) reject(req, res, 503, 'could not keep the post, retry later');
         node.error(RED._('cmx-receiver.errors.process', { reason: err.message }));
       });
