@@ -14,8 +14,9 @@ import { CORRELATE_LIMITS } from './correlate';
 import { SUMMARY_INTERVAL } from './correlate-run';
 import { API_SETTINGS } from './meraki-api';
 import { numberProblem, NumberRule } from './options';
-import { MAX_BODY_MB, observationFilter, receiverPath } from './receiver-settings';
+import { MAX_BODY_MB, MAX_PENDING_MB, observationFilter, receiverPath } from './receiver-settings';
 import { SNAPSHOT_SETTINGS } from './snapshot';
+import { futureToleranceMs } from './time';
 import { timeZoneProblem } from './tz';
 
 export type Check = (value: unknown) => string | null;
@@ -40,7 +41,7 @@ function numbers(rules: Readonly<Record<string, Omit<NumberRule, 'default'>>>): 
 
 /** node type → setting → check */
 export const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {
-  'activity-detector': numbers(ACTIVITY_LIMITS),
+  'activity-detector': { ...numbers(ACTIVITY_LIMITS), futureToleranceS: throws(futureToleranceMs) },
   'cmx-mv-correlate': {
     ...numbers({ ...CORRELATE_LIMITS, summaryIntervalS: SUMMARY_INTERVAL }),
     timezone: timeZoneProblem,
@@ -51,8 +52,10 @@ export const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> =
     path: (value) => (receiverPath(value) === null ? 'a path of letters, digits and . _ ~ - / only, e.g. /cmx' : null),
     minRssi: throws((value) => observationFilter({ minRssi: value })),
     apMacs: throws((value) => observationFilter({ apMacs: value })),
-    ...numbers({ maxBodyMB: MAX_BODY_MB }),
+    ...numbers({ maxBodyMB: MAX_BODY_MB, maxPendingMB: MAX_PENDING_MB }),
+    futureToleranceS: throws(futureToleranceMs),
   },
+  'mv-sense-parse': { futureToleranceS: throws(futureToleranceMs) },
   'mv-snapshot': numbers(SNAPSHOT_SETTINGS),
   'meraki-api': numbers(API_SETTINGS),
 };

@@ -9,6 +9,8 @@ import type { Radio } from './scanning';
 export const DEFAULT_MIN_RSSI = 15;
 /** Posts larger than this are refused (413). */
 export const MAX_BODY_MB: Readonly<NumberRule> = Object.freeze({ default: 25, above: 0 });
+/** Beyond this many MB of accepted posts not yet stored, posts are refused (503). */
+export const MAX_PENDING_MB: Readonly<NumberRule> = Object.freeze({ default: 64, above: 0 });
 
 export interface ObservationFilter {
   /** keep rssi ≥ minRssi (v2 scale, inclusive) */
