@@ -57,24 +57,30 @@ export function feedCorrelator(correlator: Correlator, payload: unknown, now: nu
   return problems;
 }
 
-export class SummaryCadence {
+/** Anything with a version that moves on every change and a summary (Correlator, LineCounter). */
+export interface Summarised<S> {
+  readonly version: number;
+  summary(now: number): S;
+}
+
+export class SummaryCadence<S = Summary> {
   private sentVersion = -1;
   private lastSent = 0;
 
   constructor(
-    private readonly correlator: Pick<Correlator, 'version' | 'summary'>,
+    private readonly correlator: Summarised<S>,
     private readonly intervalMs: number,
   ) {}
 
   /** The summary at `now`, counted as sent (a request, or a due one). */
-  take(now: number): Summary {
+  take(now: number): S {
     this.sentVersion = this.correlator.version;
     this.lastSent = now;
     return this.correlator.summary(now);
   }
 
   /** The summary when the figures moved since the last one and the interval has passed; else null. */
-  takeIfDue(now: number): Summary | null {
+  takeIfDue(now: number): S | null {
     return this.correlator.version !== this.sentVersion && now - this.lastSent >= this.intervalMs ? this.take(now) : null;
   }
 }

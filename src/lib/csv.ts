@@ -18,6 +18,7 @@ export const CSV_COLUMNS = Object.freeze({
     'x', 'y', 'floor', 'networkId', 'radio', 'version',
   ],
   correlation: ['serial', 'zone', 'timeIn', 'timeOut', 'peakPeople', 'clientMac', 'seenTime', 'rssi', 'apMac'],
+  crossings: ['time', 'serial', 'boundaryId', 'label', 'event', 'objectType', 'objectId'],
 } as const);
 
 const FORMULA_START = /^[=+\-@\t\r]/;

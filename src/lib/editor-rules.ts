@@ -9,9 +9,11 @@
  * A check returns what is wrong, in words, or null. Empty values are the defaults, and valid.
  */
 import { ACTIVITY_LIMITS } from './activity';
-import { parseCameraAps, parseLabels } from './config-maps';
+import { parseAreas, parseCameraAps, parseLabels } from './config-maps';
+import { parseTimeOfDay } from './daily-reset';
 import { CORRELATE_LIMITS } from './correlate';
 import { SUMMARY_INTERVAL } from './correlate-run';
+import { LINE_COUNTER_LIMITS } from './line-counter-settings';
 import { API_SETTINGS } from './meraki-api';
 import { numberProblem, NumberRule } from './options';
 import { MAX_BODY_MB, MAX_PENDING_MB, observationFilter, receiverPath } from './receiver-settings';
@@ -56,6 +58,12 @@ export const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> =
     futureToleranceS: throws(futureToleranceMs),
   },
   'mv-sense-parse': { futureToleranceS: throws(futureToleranceMs) },
+  'line-counter': {
+    ...numbers(LINE_COUNTER_LIMITS),
+    resetAt: throws(parseTimeOfDay),
+    timezone: timeZoneProblem,
+    areas: throws(parseAreas),
+  },
   'mv-snapshot': numbers(SNAPSHOT_SETTINGS),
   'meraki-api': numbers(API_SETTINGS),
 };

@@ -13,6 +13,7 @@ export const ENV_DEFAULTS: Readonly<Record<string, { value: string; meaning: str
   MERAKI_API_KEY: { value: '', meaning: 'no snapshots, footage links or names from the Dashboard API' },
   CMX_VALIDATOR: { value: '', meaning: 'Meraki cannot validate the Scanning API receiver' },
   CMX_SECRET: { value: '', meaning: 'every Scanning API post is refused' },
+  LINE_AREAS: { value: '', meaning: 'every line is its own area' },
 });
 
 /**

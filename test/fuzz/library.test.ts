@@ -99,6 +99,19 @@ function checkParse(topic: unknown, payload: unknown, receivedAt: number, r: Par
       assert.equal(v.lux, body.lux);
       assert.equal(v.ts, body.ts === undefined || body.ts === null ? receivedAt : specTs(body.ts));
       break;
+    case 'crossing': {
+      assert.deepEqual(Object.keys(v).sort(), ['boundaryId', 'event', 'kind', 'label', 'objectId', 'objectType', 'serial', 'time', 'ts']);
+      assert.equal(parts.length, 4);
+      assert.equal(parts[2], 'crossing');
+      assert.equal(v.boundaryId, parts[3]);
+      assert.equal(typeof v.event, 'string');
+      assert.equal(v.event, body.event === 'crossing_in' ? 'in' : body.event === 'crossing_out' ? 'out' : body.event);
+      assert.equal(v.label, body.label ?? null);
+      assert.ok(v.objectId === null || typeof v.objectId === 'number' || typeof v.objectId === 'string');
+      // SPEC section 3: a crossing ts below 1e12 is in seconds
+      assert.equal(v.ts, Math.round(Number(body.ts) < 1e12 ? Number(body.ts) * 1000 : Number(body.ts)), 'ts');
+      break;
+    }
     default:
       assert.fail(`unknown kind ${(v as { kind: unknown }).kind}`);
   }
@@ -132,7 +145,7 @@ describe('fuzz: library level', function () {
         { seed: seedFor(0x6d7601), numRuns: 4000 },
       );
       // the fuzz reaches every branch (a property that only ever sees rejections proves little)
-      for (const [k, min] of Object.entries({ counts: 200, detections: 30, light: 50, invalid: 1000, ignored: 200 })) {
+      for (const [k, min] of Object.entries({ counts: 200, detections: 30, light: 50, crossing: 20, invalid: 1000, ignored: 100 })) {
         assert.ok((seen[k] ?? 0) >= min, `${k}: ${seen[k] ?? 0} of 4000 (${JSON.stringify(seen)})`);
       }
     });

@@ -25,7 +25,7 @@ const RECEIVED = Date.UTC(2024, 5, 20, 8, 0, 0); // 1718870400000
 
 function ok(r: ParseResult): CountsMessage | DetectionsMessage | LightMessage {
   assert.equal(verdict(r), 'ok', `expected ok, got ${JSON.stringify(r)}`);
-  if (!r.ok) throw new Error('unreachable');
+  if (!r.ok || r.value.kind === 'crossing') throw new Error('unreachable');
   return r.value;
 }
 function counts(r: ParseResult): CountsMessage {
@@ -229,7 +229,64 @@ describe('MvSenseParser', () => {
     });
   });
 
-  describe('topics not modelled (A-11..A-21) → ignored', () => {
+  describe('line crossings (A-17..A-19) → crossing', () => {
+    const S = 'Q2GV-7HJK-2LMN';
+    const cases: Array<[string, string, Record<string, unknown>]> = [
+      ['A-17', 'k74272e', { label: 'Main entrance', event: 'in', objectType: 'person', objectId: 4127, ts: 1718870412345 }],
+      ['A-18', 'k74272e', { label: 'Main entrance', event: 'out', objectType: 'person', objectId: 4131, ts: 1718870499012 }],
+      ['A-19', '5678', { label: 'Gate B', event: 'in', objectType: 'vehicle', objectId: 88, ts: 1718870433907 }],
+    ];
+    for (const [file, boundaryId, want] of cases) {
+      it(`${file} on /merakimv/${S}/crossing/${boundaryId}`, () => {
+        const p = new MvSenseParser();
+        for (const payload of [fixture(file), fixtureText(file), Buffer.from(fixtureText(file))]) {
+          const r = p.parse(`/merakimv/${S}/crossing/${boundaryId}`, payload, RECEIVED);
+          assert.equal(verdict(r), 'ok', JSON.stringify(r));
+          if (!r.ok) return;
+          assert.deepEqual(r.value, { kind: 'crossing', serial: S, boundaryId, ...want, time: new Date(want.ts as number).toISOString() });
+        }
+      });
+    }
+
+    it('a seconds ts (below 1e12, as in the PlaceOS test) is multiplied by 1000', () => {
+      const p = new MvSenseParser();
+      const payload = { label: 'testing', event: 'crossing_in', type: 'person', ts: 1642564558, object_id: 2 };
+      const r = p.parse(`/merakimv/${S}/crossing/1`, payload, RECEIVED);
+      assert.equal(r.ok && r.value.ts, 1642564558000);
+      const r2 = p.parse(`/merakimv/${S}/crossing/1`, { ...payload, ts: 999_999_999_999 }, RECEIVED);
+      assert.equal(r2.ok && r2.value.ts, 999_999_999_999_000);
+    });
+
+    it('other events keep their name; label, type and object_id may be missing', () => {
+      const p = new MvSenseParser();
+      const r = p.parse(`/merakimv/${S}/crossing/1`, { event: 'expired', ts: 1718870412345 }, RECEIVED);
+      assert.equal(verdict(r), 'ok');
+      if (!r.ok) return;
+      assert.deepEqual(r.value, { kind: 'crossing', serial: S, boundaryId: '1', label: null, event: 'expired', objectType: null, objectId: null, ts: 1718870412345, time: '2024-06-20T08:00:12.345Z' });
+    });
+
+    it('bad crossings are invalid, naming the reason', () => {
+      const p = new MvSenseParser();
+      const good = { label: 'L', event: 'crossing_in', type: 'person', ts: 1718870412345, object_id: 1 };
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, ts: 'now' }, RECEIVED), /ts/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, event: 5 }, RECEIVED), /event/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, event: 'x'.repeat(33) }, RECEIVED), /event/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, label: { a: 1 } }, RECEIVED), /label/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, type: 3 }, RECEIVED), /type/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing`, good, RECEIVED), /crossing\/<boundaryId>/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1/2`, good, RECEIVED), /crossing\/<boundaryId>/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/${'k'.repeat(129)}`, good, RECEIVED), /boundary id/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/a b`, good, RECEIVED), /boundary id/);
+    });
+
+    it('the camera filter applies to crossings; the zone filter does not', () => {
+      const p = new MvSenseParser({ cameras: 'Q2JV-AB12-CD34', zones: '0' });
+      assert.equal(verdict(p.parse(`/merakimv/${S}/crossing/1`, fixture('A-17'), RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/Q2JV-AB12-CD34/crossing/1', fixture('A-17'), RECEIVED)), 'ok');
+    });
+  });
+
+  describe('topics not modelled (A-11..A-16, A-20, A-21) → ignored', () => {
     const S = 'Q2GV-7HJK-2LMN';
     const cases: Array<[string, string]> = [
       ['A-11', `/merakimv/${S}/audio_analytics`],
@@ -238,9 +295,6 @@ describe('MvSenseParser', () => {
       ['A-14', `/merakimv/${S}/custom_analytics`],
       ['A-15', `/merakimv/${S}/custom_analytics`],
       ['A-16', `/merakimv/${S}/custom_analytics`],
-      ['A-17', `/merakimv/${S}/crossing/1234`],
-      ['A-18', `/merakimv/${S}/crossing/1234`],
-      ['A-19', `/merakimv/${S}/crossing/5678`],
       ['A-20', `/merakimv/${S}/net.meraki.detector`],
       ['A-21', `/merakimv/${S}/net.meraki.detector`],
     ];
