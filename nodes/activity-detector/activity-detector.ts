@@ -16,6 +16,7 @@ interface ActivityDetectorDef extends NodeDef {
   timeoutMessages: string;
   pauseSeconds: string;
   idleSeconds: string;
+  futureToleranceS?: string;
 }
 
 export = function (RED: NodeAPI): void {
@@ -24,18 +25,24 @@ export = function (RED: NodeAPI): void {
     const node = this;
     let detector: ActivityDetector;
     try {
-      detector = new ActivityDetector(activityOptions(config));
+      detector = new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS });
     } catch (err) {
       failConfig(node, RED._('activity-detector.errors.config', { reason: (err as Error).message }), RED._('activity-detector.status.config'));
       return;
     }
     const c = detector.counters;
     let lateShown = 0;
+    let refusedShown = 0;
     const status = new ThrottledStatus(node, () => {
       if (c.dropped > lateShown) {
         const late = c.dropped - lateShown;
         lateShown = c.dropped;
         return { fill: 'yellow', shape: 'ring', text: RED._('activity-detector.status.late', { late: compact(late) }) };
+      }
+      if (detector.refused > refusedShown) {
+        const n = detector.refused - refusedShown;
+        refusedShown = detector.refused;
+        return { fill: 'yellow', shape: 'ring', text: RED._('activity-detector.status.refused', { n: compact(n) }) };
       }
       return {
         fill: c.active > 0 ? 'blue' : 'green',
@@ -63,7 +70,7 @@ export = function (RED: NodeAPI): void {
       const result = detector.push(input.value, Date.now());
       if (result === 'accepted') {
         if (c.active > 0 || c.activities > 0) status.touch();
-      } else if (result === 'dropped') {
+      } else if (result === 'dropped' || result === 'refused') {
         status.touch();
       } else {
         send(outputs(result, msg));

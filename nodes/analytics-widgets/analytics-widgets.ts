@@ -6,6 +6,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { classifyWidgetInput, WIDGET_OUTPUTS, WidgetBoard, WidgetMessage, WidgetOutput } from '../../src/lib/widgets';
+import { widgetOptions } from '../../src/lib/widget-settings';
+import { failConfig } from '../../src/red/config';
 import { failMessage } from '../../src/red/report';
 
 interface WidgetsDef extends NodeDef {
@@ -21,7 +23,14 @@ export = function (RED: NodeAPI): void {
   function AnalyticsWidgetsNode(this: Node, config: WidgetsDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const board = new WidgetBoard({ dashboard: String(config.dashboard) === '2' ? 2 : 1, snapshotsPerZone: Number(config.snapshots) || 6 });
+    let board: WidgetBoard;
+    try {
+      const settings = widgetOptions(config);
+      board = new WidgetBoard({ dashboard: settings.dashboard, snapshotsPerZone: settings.snapshots });
+    } catch (err) {
+      failConfig(node, RED._('analytics-widgets.errors.config', { reason: (err as Error).message }), RED._('analytics-widgets.status.config'));
+      return;
+    }
 
     const toOutputs = (out: Partial<Record<WidgetOutput, WidgetMessage>>): (NodeMessage | null)[] =>
       WIDGET_OUTPUTS.map((name) => (out[name] ? (out[name] as unknown as NodeMessage) : null));

@@ -12,7 +12,7 @@ import { correlateSetup, CorrelateSettings, feedCorrelator, SummaryCadence } fro
 import { compact } from '../../src/lib/format';
 import { LabelLearner } from '../../src/lib/labels';
 import { replayInto } from '../../src/lib/replay';
-import { dataPath, failConfig } from '../../src/red/config';
+import { dataPath, envText, failConfig } from '../../src/red/config';
 import { merakiApi } from '../../src/red/meraki-api-node';
 import { failMessage } from '../../src/red/report';
 import { Routes, serveJson } from '../../src/red/route';
@@ -36,7 +36,8 @@ export = function (RED: NodeAPI): void {
     let correlator: Correlator;
     let cadence: SummaryCadence;
     try {
-      const setup = correlateSetup(config);
+      // (CAMERA_APS of the supplied flow: an unset variable means every AP for every camera)
+      const setup = correlateSetup({ ...config, cameraAps: envText(RED, node, config.cameraAps), labels: envText(RED, node, config.labels) });
       correlator = new Correlator(setup.options);
       cadence = new SummaryCadence(correlator, setup.summaryIntervalMs);
     } catch (err) {

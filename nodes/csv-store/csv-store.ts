@@ -11,6 +11,7 @@ import { sendCsvFile } from '../../src/lib/csv-download';
 import { SharedCsvFiles } from '../../src/lib/csv-files';
 import { parseColumns } from '../../src/lib/csv';
 import { compact } from '../../src/lib/format';
+import { acknowledge, spoolTag } from '../../src/lib/spool';
 import { dataPath, failConfig } from '../../src/red/config';
 import { Arrivals } from '../../src/red/close';
 import { failMessage } from '../../src/red/report';
@@ -82,12 +83,17 @@ export = function (RED: NodeAPI): void {
         failMessage(node, msg, done, RED._('csv-store.errors.record', { property }));
         return;
       }
-      file.append(list).then(
-        () => {
-          stored += list.length;
+      // Rows from a receiver's spool: stored exactly once, and reported back as written.
+      const tag = spoolTag((msg as { _spool?: unknown })._spool);
+      const tagged = tag && tag.count === list.length ? tag : null;
+      (tagged ? file.appendOnce(list, tagged) : file.append(list).then(() => list.length)).then(
+        (written) => {
+          stored += written;
           status.clearFailed();
+          if (tagged) acknowledge(tagged, node.id, tagged.count);
           status.touch();
-          send(msg);
+          // a replayed batch the file held already went on before the restart
+          if (!tagged || written > 0 || list.length === 0) send(msg);
           done();
         },
         (err: Error) => {

@@ -10,13 +10,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { crossingFromRow, crossingRow } from '../../src/lib/crossing';
 import { SummaryCadence } from '../../src/lib/correlate-run';
-import { unlessUnsetVariable } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
 import { AreaView, EntrancesSummary, feedLineCounter, LineCounter, LineCounterNodeSettings, lineCounterSetup } from '../../src/lib/line-counter';
 import { LineSync } from '../../src/lib/line-sync';
 import { readCsvSince } from '../../src/lib/replay';
 import { isoUtc } from '../../src/lib/time';
-import { dataPath, failConfig } from '../../src/red/config';
+import { dataPath, envText, failConfig } from '../../src/red/config';
 import { merakiApi } from '../../src/red/meraki-api-node';
 import { Done, failMessage } from '../../src/red/report';
 import { Routes, serveJson } from '../../src/red/route';
@@ -46,7 +45,7 @@ export = function (RED: NodeAPI): void {
     let cadence: SummaryCadence<EntrancesSummary>;
     let orgId: string;
     try {
-      const setup = lineCounterSetup(config, Date.now());
+      const setup = lineCounterSetup({ ...config, areas: envText(RED, node, config.areas), orgId: envText(RED, node, config.orgId) }, Date.now());
       counter = setup.counter;
       orgId = setup.orgId;
       cadence = new SummaryCadence(counter, setup.summaryIntervalMs);
@@ -163,7 +162,7 @@ export = function (RED: NodeAPI): void {
 
     // Rebuild the figures from crossings.csv after a restart: the window and the time since the last reset.
     const replay = async (): Promise<void> => {
-      const file = dataPath(RED, node, unlessUnsetVariable(config.replayCrossings));
+      const file = dataPath(RED, node, config.replayCrossings);
       if (!file) return;
       const now = Date.now();
       let rows = 0;

@@ -4,8 +4,8 @@
  * (rate limited, unauthorised), like core mqtt-broker does for its users.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
-import { numberOr } from '../../src/red/config';
+import { API_SETTINGS, MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
+import { envText, numberOr } from '../../src/red/config';
 import type { MerakiApiNode, ShowApiState } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
@@ -28,14 +28,14 @@ export = function (RED: NodeAPI): void {
     };
     node.client = null;
     node.problem = null;
-    const key = (node.credentials?.apiKey ?? '').trim();
+    const key = envText(RED, node, node.credentials?.apiKey).trim();
     try {
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
-      const timeoutS = numberOr(config.timeoutS, { default: 10, above: 0 });
-      const rate = numberOr(config.rate, { default: 10, above: 0 });
+      const timeoutS = numberOr(config.timeoutS, API_SETTINGS.timeoutS);
+      const rate = numberOr(config.rate, API_SETTINGS.rate);
       let last: string | null = null;
       node.client = new MerakiClient({
-        baseUrl: (config.baseUrl ?? '').trim() || DEFAULT_BASE,
+        baseUrl: envText(RED, node, config.baseUrl).trim() || DEFAULT_BASE,
         apiKey: key,
         timeoutMs: timeoutS * 1000,
         limiter: new RateLimiter(rate, rate),

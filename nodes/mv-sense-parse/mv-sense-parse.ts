@@ -12,13 +12,22 @@ import { ThrottledStatus } from '../../src/red/status';
 interface MvSenseParseDef extends NodeDef {
   cameras: string;
   zones: string;
+  futureToleranceS?: string;
 }
 
 export = function (RED: NodeAPI): void {
   function MvSenseParseNode(this: Node, config: MvSenseParseDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const parser = new MvSenseParser({ cameras: config.cameras, zones: config.zones });
+    let parser: MvSenseParser;
+    try {
+      parser = new MvSenseParser({ cameras: config.cameras, zones: config.zones, futureToleranceS: config.futureToleranceS });
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('mv-sense-parse.status.config') });
+      node.error(RED._('mv-sense-parse.errors.config', { reason: (err as Error).message }));
+      node.on('input', (_msg, _send, done) => done());
+      return;
+    }
     let ok = 0;
     let bad = 0;
     const status = new ThrottledStatus(node, () =>

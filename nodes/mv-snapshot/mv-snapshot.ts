@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { JobQueue } from '../../src/lib/job-queue';
-import { SnapshotStore, snapshotTarget, SnapshotTarget, takeSnapshot } from '../../src/lib/snapshot';
+import { SNAPSHOT_SETTINGS, SnapshotStore, snapshotTarget, SnapshotTarget, takeSnapshot } from '../../src/lib/snapshot';
 import { numberOr } from '../../src/red/config';
 import { merakiApi } from '../../src/red/meraki-api-node';
 import { Done, failMessage } from '../../src/red/report';
@@ -30,8 +30,8 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const api = merakiApi(RED, config.api);
-    const timeoutMs = numberOr(config.timeoutS, { default: 30, above: 0 }) * 1000;
-    const store = new SnapshotStore(Math.min(50, numberOr(config.keep, { default: 6, above: 0 })));
+    const timeoutMs = numberOr(config.timeoutS, SNAPSHOT_SETTINGS.timeoutS) * 1000;
+    const store = new SnapshotStore(numberOr(config.keep, SNAPSHOT_SETTINGS.keep));
     let lastDropWarn = 0;
 
     if (api) api.register(node);

@@ -5,7 +5,7 @@
  */
 import { Limits, numberOptions } from './options';
 import { failed, ok, Ok, Result } from './result';
-import { isoUtc } from './time';
+import { checkTime, futureToleranceMs, isoUtc } from './time';
 
 export interface ActivityOptions {
   /** people that start an activity (≥ 1) */
@@ -20,6 +20,12 @@ export interface ActivityOptions {
   pauseSeconds: number;
   /** wall-clock seconds without a message after which an active key is closed */
   idleSeconds: number;
+}
+
+/** Bounds on what the detector keeps (not SPEC options: see the constructor). */
+export interface DetectorLimits {
+  /** seconds a message time may be ahead of the wall clock (default 300); later ones are refused */
+  futureToleranceS?: unknown;
 }
 
 export const ACTIVITY_DEFAULTS: Readonly<ActivityOptions> = Object.freeze({
@@ -60,7 +66,8 @@ export type Closed =
   | { kind: 'activity'; activity: Activity; closedBy: 'zeros' | 'idle' }
   | { kind: 'dismissed'; activity: Dismissed; closedBy: 'zeros' | 'idle' };
 
-export type PushResult = 'accepted' | 'dropped' | Closed;
+/** 'dropped': late or duplicate ts; 'refused': ts more than futureToleranceS ahead of the wall clock. */
+export type PushResult = 'accepted' | 'dropped' | 'refused' | Closed;
 
 interface KeyState {
   serial: string;
@@ -85,7 +92,7 @@ export interface DetectorCounters {
   dropped: number;
 }
 
-const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
+export const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
   peopleThreshold: { min: 1 },
   minMessages: { min: 1, integer: true },
   minPeak: { min: 0 },
@@ -105,10 +112,14 @@ export class ActivityDetector {
   private keyCount = 0;
   private readonly opts: ActivityOptions;
   readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
+  /** messages refused: ts more than futureToleranceS ahead of the wall clock */
+  refused = 0;
+  private readonly toleranceMs: number;
 
   /** Options are checked by activityOptions() (throws on bad values); missing ones get defaults. */
-  constructor(options: Partial<ActivityOptions> = {}) {
+  constructor(options: Partial<ActivityOptions> = {}, limits: DetectorLimits = {}) {
     this.opts = activityOptions(options);
+    this.toleranceMs = futureToleranceMs(limits.futureToleranceS);
   }
 
   get options(): Readonly<ActivityOptions> {
@@ -120,6 +131,13 @@ export class ActivityDetector {
    * activity (emitted or dismissed) when this message closes one, else 'accepted'.
    */
   push(input: CountInput, wallNow: number): PushResult {
+    // A time far ahead would make every later message of the key look late (and end an activity
+    // in the future): refused before it can touch the key. Only this bound here: message time may
+    // start anywhere (the SPEC's vectors start at 0); mv-sense-parse also refuses times before 2015.
+    if (checkTime(input.ts, wallNow, this.toleranceMs, false) === 'future') {
+      this.refused += 1;
+      return 'refused';
+    }
     let zones = this.states.get(input.serial);
     if (zones === undefined) {
       zones = new Map();

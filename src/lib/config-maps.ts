@@ -6,7 +6,7 @@
  * Serials are matched without regard to case (keys are upper-cased). Blank lines and lines
  * starting with # are skipped; a line that cannot be read throws, naming it.
  */
-import { normaliseMac } from './mac';
+import { normaliseMac } from './mac-format';
 
 function lines(text: unknown, separator: RegExp = /\r?\n/): [number, string, string][] {
   if (typeof text !== 'string') return [];

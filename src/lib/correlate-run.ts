@@ -13,8 +13,8 @@
  */
 import { parseCameraAps, parseLabels } from './config-maps';
 import { ActivityInput, classifyInput, correlateOptions, CORRELATE_DEFAULTS, CorrelateOptions, Correlator, Summary } from './correlate';
-import { numberOption } from './options';
-import { isTimeZone } from './tz';
+import { numberOption, NumberRule } from './options';
+import { timeZoneProblem } from './tz';
 
 export type CorrelateSettings = Partial<Record<keyof typeof CORRELATE_DEFAULTS | 'timezone' | 'cameraAps' | 'labels' | 'summaryIntervalS', unknown>>;
 
@@ -25,17 +25,20 @@ export interface CorrelateSetup {
 
 /** Default seconds between two summaries sent by themselves. */
 export const SUMMARY_INTERVAL_S = 10;
+/** The summary interval setting, in seconds (0: on every change). */
+export const SUMMARY_INTERVAL: Readonly<NumberRule> = Object.freeze({ default: SUMMARY_INTERVAL_S, min: 0 });
 
 export function correlateSetup(settings: CorrelateSettings): CorrelateSetup {
   const tz = typeof settings.timezone === 'string' ? settings.timezone.trim() : '';
-  if (tz && !isTimeZone(tz)) throw new Error(`unknown time zone "${tz}"`);
+  const badZone = timeZoneProblem(tz);
+  if (badZone) throw new Error(badZone);
   const options: CorrelateOptions = {
     ...correlateOptions(settings),
     timeZone: tz || undefined,
     cameraAps: parseCameraAps(settings.cameraAps),
     labels: parseLabels(settings.labels),
   };
-  const every = numberOption('summaryIntervalS', settings.summaryIntervalS, { default: SUMMARY_INTERVAL_S, min: 0 });
+  const every = numberOption('summaryIntervalS', settings.summaryIntervalS, SUMMARY_INTERVAL);
   return { options, summaryIntervalMs: every * 1000 };
 }
 

@@ -107,7 +107,7 @@ interface Pending {
   deadline: number;
 }
 
-const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
+export const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
   windowS: { min: 0 },
   rssiThreshold: { min: -200 },
   waitS: { min: 0 },
@@ -252,7 +252,7 @@ export class Correlator {
       let end = k + 1;
       while (end < pos.length && index.tsAt(pos[end]) === index.tsAt(pos[k - 1])) end++;
       const run = devices.slice(k - 1, end).sort((x, y) => (x.clientMac < y.clientMac ? -1 : 1));
-      devices.splice(k - 1, run.length, ...run);
+      for (let j = 0; j < run.length; j++) devices[k - 1 + j] = run[j]; // (not splice(...run): a long run overflows the stack)
       k = end - 1;
     }
     const correlation: Correlation = { activity: a, devices, deviceCount: devices.length };

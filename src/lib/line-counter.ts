@@ -24,8 +24,8 @@
  */
 import { parseAreas, type AreaDef, type AreaLine } from './config-maps';
 import { cleanLabel, crossingInput, type Crossing } from './crossing';
-import { DailyReset, parseTimeOfDay } from './daily-reset';
-import { unlessUnsetVariable } from './env';
+import { DailyReset } from './daily-reset';
+import { ENTRANCES_INTERVAL_S, LINE_COUNTER_LIMITS, lineCounterOptions, type LineCounterSettings } from './line-counter-settings';
 import { numberOption } from './options';
 import { isoUtc } from './time';
 import type { BoundaryInterval } from './meraki-api';
@@ -43,38 +43,11 @@ export const MAX_LINES = 256;
 /** Crossings remembered for the duplicate check. */
 export const MAX_DUPLICATE_KEYS = 10_000;
 
-export type ObjectTypeChoice = 'person' | 'vehicle' | 'both';
-
-export const LINE_COUNTER_DEFAULTS = Object.freeze({ objectType: 'person' as ObjectTypeChoice, windowHours: 24, resetAt: '04:00' });
-
-export interface LineCounterSettings {
-  objectType: ObjectTypeChoice;
-  windowHours: number;
-  /** `HH:MM` local */
-  resetAt: string;
-}
-
 export interface LineCounterOptions extends Partial<LineCounterSettings> {
   /** IANA zone of hours and of the daily reset; default the host's */
   timeZone?: string;
   /** named areas; empty or absent: every line is its own area */
   areas?: readonly AreaDef[];
-}
-
-/** Validates settings typed in the editor (throws readable errors) and fills defaults. */
-export function lineCounterOptions(input: Partial<Record<keyof LineCounterSettings, unknown>> = {}): LineCounterSettings {
-  const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-  const out: LineCounterSettings = { ...LINE_COUNTER_DEFAULTS };
-  if (!blank(input.objectType)) {
-    if (input.objectType !== 'person' && input.objectType !== 'vehicle' && input.objectType !== 'both') throw new Error('objectType must be person, vehicle or both');
-    out.objectType = input.objectType;
-  }
-  out.windowHours = numberOption('windowHours', input.windowHours, { default: LINE_COUNTER_DEFAULTS.windowHours, min: 1, max: 744, maxNote: '31 days', integer: true });
-  if (!blank(input.resetAt)) {
-    parseTimeOfDay(input.resetAt);
-    out.resetAt = String(input.resetAt).trim();
-  }
-  return out;
 }
 
 interface Bucket {
@@ -494,20 +467,18 @@ export class LineCounter {
 /** The node's settings as the editor (or an environment variable) gives them. */
 export type LineCounterNodeSettings = Partial<Record<keyof LineCounterSettings | 'timezone' | 'areas' | 'summaryIntervalS' | 'orgId', unknown>>;
 
-/** Default seconds between two summaries sent by themselves. */
-export const ENTRANCES_INTERVAL_S = 10;
 
 /**
  * Editor settings → a counter (starting at `wallNow`), the summary interval and the organisation
- * id; throws a readable error. A setting still reading `${NAME}` (an unset variable) is empty.
+ * id; throws a readable error. Text settings come with their `${NAME}` references replaced (envText).
  */
 export function lineCounterSetup(settings: LineCounterNodeSettings, wallNow: number): { counter: LineCounter; summaryIntervalMs: number; orgId: string } {
-  const get = (k: keyof LineCounterNodeSettings): unknown => unlessUnsetVariable(settings[k]);
+  const get = (k: keyof LineCounterNodeSettings): unknown => settings[k];
   const tz = typeof get('timezone') === 'string' ? (get('timezone') as string).trim() : '';
   if (tz && !isTimeZone(tz)) throw new Error(`unknown time zone "${tz}"`);
   const options = lineCounterOptions({ objectType: get('objectType'), windowHours: get('windowHours'), resetAt: get('resetAt') });
   const counter = new LineCounter({ ...options, timeZone: tz || undefined, areas: parseAreas(get('areas')) }, wallNow);
-  const every = numberOption('summaryIntervalS', get('summaryIntervalS'), { default: ENTRANCES_INTERVAL_S, min: 0 });
+  const every = numberOption('summaryIntervalS', get('summaryIntervalS'), { default: ENTRANCES_INTERVAL_S, ...LINE_COUNTER_LIMITS.summaryIntervalS });
   const org = get('orgId');
   return { counter, summaryIntervalMs: every * 1000, orgId: typeof org === 'string' || typeof org === 'number' ? String(org).trim() : '' };
 }

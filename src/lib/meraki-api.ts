@@ -4,6 +4,13 @@
  * honoured (the limiter pauses for everyone), redirects followed with the key only to Meraki hosts
  * or the configured base, readable errors that never contain the key. Framework-free.
  */
+import type { NumberRule } from './options';
+
+/** The meraki-api config node's number settings: request timeout (s), requests per second. */
+export const API_SETTINGS: Readonly<Record<'timeoutS' | 'rate', NumberRule>> = Object.freeze({
+  timeoutS: { default: 10, above: 0 },
+  rate: { default: 10, above: 0 },
+});
 
 export type ApiErrorKind = 'unauthorised' | 'forbidden' | 'not-found' | 'rate-limited' | 'timeout' | 'network' | 'http' | 'bad-response';
 

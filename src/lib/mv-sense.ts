@@ -3,7 +3,7 @@
  * light and line-crossing messages (SPEC section 3). Pure: no Node-RED, no I/O.
  */
 import { ListFilter, listFilter } from './filter';
-import { isoUtc, toEpochMs } from './time';
+import { checkTime, futureToleranceMs, isoUtc, timeRefusal, toEpochMs } from './time';
 import type { Result } from './result';
 
 export interface CountsMessage {
@@ -114,6 +114,8 @@ export interface MvParserOptions {
   cameras?: unknown;
   /** `*`, empty, or a list of zone ids (applies to count topics) */
   zones?: unknown;
+  /** seconds a message time may be ahead of the wall clock (default 300); times before 2015 are refused too (time.ts) */
+  futureToleranceS?: unknown;
 }
 
 function invalid(reason: string): ParseResult {
@@ -146,18 +148,29 @@ export class MvSenseParser {
   private readonly cameras: ListFilter;
   private readonly zones: ListFilter;
   private readonly topics = new Map<string, TopicInfo>();
+  private readonly toleranceMs: number;
 
+  /** Throws a readable error on a bad futureToleranceS. */
   constructor(options: MvParserOptions = {}) {
     this.cameras = listFilter(options.cameras);
     this.zones = listFilter(options.zones);
+    this.toleranceMs = futureToleranceMs(options.futureToleranceS);
   }
 
   /**
    * @param topic MQTT topic
    * @param payload an object (already parsed), a JSON string or a Buffer of JSON
-   * @param receivedAt epoch ms used when a message carries no time (light)
+   * @param receivedAt the wall clock (epoch ms): a message time more than the tolerance ahead of
+   *   it, or before 2015, makes the message invalid; also the time of a light message without one
    */
   parse(topic: unknown, payload: unknown, receivedAt: number): ParseResult {
+    const r = this.parseAny(topic, payload, receivedAt);
+    if (!r.ok) return r;
+    const verdict = checkTime(r.value.ts, receivedAt, this.toleranceMs);
+    return verdict === 'ok' ? r : invalid(timeRefusal(verdict, r.value.ts, this.toleranceMs));
+  }
+
+  private parseAny(topic: unknown, payload: unknown, receivedAt: number): ParseResult {
     if (typeof topic !== 'string') return invalid('topic missing');
     const info = this.topicInfo(topic);
     if (info.reject) return info.reject;

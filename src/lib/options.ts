@@ -47,6 +47,11 @@ function problem(name: string, n: number, rule: NumberRule): string | null {
   return null;
 }
 
+/** What is wrong with one setting, in the words numberOption throws; null when fine or unset. */
+export function numberProblem(name: string, raw: unknown, rule: Omit<NumberRule, 'default'>): string | null {
+  return isUnset(raw) ? null : problem(name, toNumber(raw), { ...rule, default: 0 });
+}
+
 /** One setting: the default when unset, else the checked number; throws naming `name`. */
 export function numberOption(name: string, raw: unknown, rule: NumberRule): number {
   if (isUnset(raw)) return rule.default;

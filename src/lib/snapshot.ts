@@ -5,8 +5,15 @@
  * Framework-free.
  */
 import { ApiError, MerakiClient } from './meraki-api';
+import type { NumberRule } from './options';
 import { isoUtc } from './time';
 import { failed, ok, Result } from './result';
+
+/** The mv-snapshot node's number settings: how long to wait for an image (s), snapshots kept per zone. */
+export const SNAPSHOT_SETTINGS: Readonly<Record<'timeoutS' | 'keep', NumberRule>> = Object.freeze({
+  timeoutS: { default: 30, above: 0 },
+  keep: { default: 6, min: 1, max: 50 },
+});
 
 export interface SnapshotResult {
   serial: string;

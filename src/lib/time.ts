@@ -93,3 +93,48 @@ export function isoUtc(ms: number): string {
   lastMinuteText = `${lastDate}${pad2(h)}:${pad2(mi)}:`;
   return lastDate + time;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounds on times from the network (cameras, access points): a clock far ahead would silence a
+// camera zone (every later message looks late) and add to every hourly slot until that day;
+// one far behind is a reset clock or a value in the wrong unit.
+
+/** Default tolerance for times ahead of the wall clock (an option on the nodes): NTP-synced
+ *  cameras and APs are within seconds; 5 min covers a drifting host clock. */
+export const DEFAULT_FUTURE_TOLERANCE_S = 300;
+/** The largest tolerance an option may set (1 day). */
+export const MAX_FUTURE_TOLERANCE_S = 86_400;
+/** Times before 2015-01-01T00:00:00Z are refused as absurd: older than the Scanning API 2.0 and
+ *  MV cameras, so a reset clock (1970) or a number in the wrong unit (`99999999999` ms is 1973). */
+export const MIN_TIME_MS = Date.UTC(2015, 0, 1);
+
+export type TimeVerdict = 'ok' | 'future' | 'old';
+
+/** The tolerance option (seconds; empty → the default) → ms; throws a readable error when out of range. */
+export function futureToleranceMs(raw: unknown): number {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return DEFAULT_FUTURE_TOLERANCE_S * 1000;
+  const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > MAX_FUTURE_TOLERANCE_S) {
+    throw new Error(`the tolerance for times ahead of the clock must be 0–${MAX_FUTURE_TOLERANCE_S} seconds`);
+  }
+  return n * 1000;
+}
+
+/**
+ * Where a message time stands against the wall clock: more than `toleranceMs` ahead → 'future';
+ * before MIN_TIME_MS (when `floor` is true) → 'old'. Not a finite number → 'old'.
+ */
+export function checkTime(ts: number, now: number, toleranceMs = DEFAULT_FUTURE_TOLERANCE_S * 1000, floor = true): TimeVerdict {
+  if (!Number.isFinite(ts)) return 'old';
+  if (ts > now + toleranceMs) return 'future';
+  if (floor && ts < MIN_TIME_MS) return 'old';
+  return 'ok';
+}
+
+/** Why a time was refused, for an error text or a log line. */
+export function timeRefusal(verdict: Exclude<TimeVerdict, 'ok'>, ts: number, toleranceMs: number): string {
+  const when = Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts);
+  return verdict === 'future'
+    ? `time ${when} is more than ${Math.round(toleranceMs / 1000)} s ahead of the clock`
+    : `time ${when} is before ${new Date(MIN_TIME_MS).toISOString().slice(0, 10)}`;
+}

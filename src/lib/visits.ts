@@ -109,22 +109,24 @@ export class VisitTracker {
    */
   evictBefore(start: number): void {
     const limit = Math.floor(start / HOUR);
-    while (this.oldestHour < limit && this.byHour.size > 0) {
-      const h = this.oldestHour;
-      const set = this.byHour.get(h);
+    if (!(this.oldestHour < limit) || this.byHour.size === 0) return;
+    // The hours that left, oldest first (one pass over the buckets; no Math.min(...keys): spreading
+    // a large collection into arguments overflows the stack).
+    const gone: number[] = [];
+    for (const h of this.byHour.keys()) if (h < limit) gone.push(h);
+    gone.sort((a, b) => a - b);
+    for (const h of gone) {
+      const set = this.byHour.get(h)!;
       this.byHour.delete(h);
-      if (set) {
-        for (const d of set) {
-          let k = 0;
-          while (k < d.visits.length && d.visits[k].last < start) k++;
-          if (k > 0) d.visits.splice(0, k);
-          if (d.visits.length === 0 && this.devices.get(d.clientMac) === d) this.devices.delete(d.clientMac);
-        }
-      }
-      this.oldestHour = h + 1;
-      if (this.byHour.size > 0 && !this.byHour.has(this.oldestHour)) {
-        this.oldestHour = Math.min(...this.byHour.keys());
+      for (const d of set) {
+        let k = 0;
+        while (k < d.visits.length && d.visits[k].last < start) k++;
+        if (k > 0) d.visits.splice(0, k);
+        if (d.visits.length === 0 && this.devices.get(d.clientMac) === d) this.devices.delete(d.clientMac);
       }
     }
+    let oldest = Infinity;
+    for (const h of this.byHour.keys()) if (h < oldest) oldest = h;
+    this.oldestHour = oldest;
   }
 }

@@ -12,8 +12,9 @@
  */
 import { failed, ok, Result } from './result';
 import { SnapshotResult, SnapshotStore } from './snapshot';
+import { type DashboardVersion, WIDGET_DEFAULTS, WIDGET_LIMITS } from './widget-settings';
 
-export type DashboardVersion = 1 | 2;
+export type { DashboardVersion } from './widget-settings';
 
 /** The node's outputs, in order (wires and editor labels follow it). */
 export const WIDGET_OUTPUTS = [
@@ -541,7 +542,7 @@ export function dashboard2Columns(name: TableOutput): Dashboard2Column[] {
 
 export interface BoardOptions {
   dashboard?: DashboardVersion;
-  /** latest snapshots kept per zone (default 6) */
+  /** latest snapshots kept per zone (default 6, at most 50: src/lib/widget-settings) */
   snapshotsPerZone?: number;
   /** the hint shown before any data came */
   emptyHint?: string;
@@ -569,7 +570,8 @@ export class WidgetBoard {
 
   constructor(options: BoardOptions = {}) {
     this.dashboard = options.dashboard === 2 ? 2 : 1;
-    this.snapshots = new SnapshotStore(options.snapshotsPerZone && options.snapshotsPerZone > 0 ? Math.min(50, options.snapshotsPerZone) : 6);
+    const perZone = options.snapshotsPerZone;
+    this.snapshots = new SnapshotStore(perZone && perZone > 0 ? Math.min(WIDGET_LIMITS.snapshots.max, perZone) : WIDGET_DEFAULTS.snapshots);
     this.hint = options.emptyHint ?? EMPTY_HINT;
   }
 

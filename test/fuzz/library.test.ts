@@ -53,6 +53,8 @@ function checkParse(topic: unknown, payload: unknown, receivedAt: number, r: Par
     return;
   }
   assert.equal(typeof topic, 'string', 'ok only for a string topic');
+  // issue 10: at most the tolerance (5 min) ahead of the wall clock, and not before 2015
+  assert.ok(r.value.ts <= receivedAt + 300_000 && r.value.ts >= Date.UTC(2015, 0, 1), `ts ${r.value.ts} out of bounds at ${receivedAt}`);
   const parts = (topic as string).replace(/^\//, '').split('/');
   assert.equal(parts[0], 'merakimv');
   const v = r.value;
@@ -115,7 +117,8 @@ function checkParse(topic: unknown, payload: unknown, receivedAt: number, r: Par
   }
 }
 
-const receivedAtArb = fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 });
+/** The wall clock: often just after the plausible bodies' own time (1718870412345), so that their times pass the bounds. */
+const receivedAtArb = fc.oneof(fc.integer({ min: 1718870412345 - 60_000, max: 1718870412345 + 600_000 }), fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }));
 
 describe('fuzz: library level', function () {
   this.timeout(120000);
@@ -278,6 +281,9 @@ describe('fuzz: library level', function () {
               const prev = lastTs.get(k);
               const ts: number = (prev ?? t0) + (i === 0 ? s.dts : 1000);
               const r = d.push({ serial, zone, ts, people: s.people }, wall);
+              // issue 10: more than 5 min ahead of the wall clock → refused, the key untouched
+              assert.equal(r === 'refused', ts > wall + 300_000, `refused iff ts is more than 5 min ahead (${ts} vs ${wall})`);
+              if (r === 'refused') continue;
               const outOfOrder: boolean = prev !== undefined && ts <= prev;
               assert.equal(r === 'dropped', outOfOrder, `dropped iff ts ≤ the last ts of the key (${ts} vs ${prev})`);
               if (r === 'dropped') {

@@ -78,6 +78,26 @@ describe('analytics-widgets node', function () {
     await waitFor(() => WIDGET_OUTPUTS.every((n) => out[n].length > before[n]), 2000, 'everything again');
   });
 
+  it('refuses bad settings (dashboard, snapshots per zone) with the editor\'s words, a red status, and sends nothing', async function () {
+    for (const [key, value, said] of [
+      ['dashboard', '3', /dashboard must be 1 \(node-red-dashboard\) or 2/],
+      ['snapshots', '51', /snapshots must be at most 50/],
+    ] as const) {
+      const nodes = flow();
+      Object.assign(nodes[0], { [key]: value });
+      await helper.load(nodeModule('analytics-widgets'), nodes);
+      const w = getNode('w');
+      const out = outputs();
+      const errors = (w.error as any).getCalls().map((x: any) => String(x.args[0]));
+      assert.ok(errors.some((e: string) => said.test(e)), errors.join('; '));
+      assert.deepEqual((w.status as any).lastCall.args[0], { fill: 'red', shape: 'ring', text: 'check settings' });
+      w.receive({ topic: 'refresh' });
+      await settle();
+      assert.deepEqual(WIDGET_OUTPUTS.filter((n) => out[n].length), []);
+      await helper.unload();
+    }
+  });
+
   it('sends bad input to a catch node and carries on', async function () {
     await helper.load(nodeModule('analytics-widgets'), flow());
     const caught = collect('caught');

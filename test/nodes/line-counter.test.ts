@@ -110,8 +110,9 @@ describe('line-counter node', function () {
     assert.ok(errors.some((e: string) => /not a time of day/.test(e)), errors.join('; '));
   });
 
-  it('an unset ${VARIABLE} in the areas or organisation means "none"', async function () {
-    await helper.load(nodeModule('line-counter'), flow({ areas: '${LINE_AREAS_NOT_SET}', orgId: '${MERAKI_ORG_NOT_SET}' }));
+  it('an unset ${LINE_AREAS} (the supplied flow\'s areas) means every line is its own area', async function () {
+    delete process.env.LINE_AREAS;
+    await helper.load(nodeModule('line-counter'), flow({ areas: '${LINE_AREAS}' }));
     const out = collect('out');
     getNode('lc').receive({ payload: crossing() });
     await waitFor(() => out.length === 1);

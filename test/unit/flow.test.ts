@@ -134,8 +134,17 @@ describe('the supplied flow', function () {
   it('takes addresses, folders and secrets from the environment, never literally', function () {
     const text = JSON.stringify(flow);
     assert.doesNotMatch(text, /"(secret|validator|apiKey|password|salt)"\s*:\s*"[^"$]/);
-    assert.equal(flow.find((n) => n.type === 'mqtt-broker')?.broker, '${MQTT_URL}');
-    assert.equal(flow.find((n) => n.type === 'mqtt in')?.topic, '${MQTT_TOPIC}');
+    // core nodes: through the tab's environment, whose expressions read MQTT_URL / MQTT_PORT / MQTT_TOPIC
+    // with the SPEC's defaults (under another name: a tab entry must not hide the process's variable)
+    const tab = flow.find((n) => n.type === 'tab');
+    const broker = flow.find((n) => n.type === 'mqtt-broker');
+    assert.equal(broker?.broker, '${MV_MQTT_URL}');
+    assert.equal(broker?.z, tab?.id, 'the broker sits on the tab, so that it sees the tab environment');
+    assert.equal(flow.find((n) => n.type === 'mqtt in')?.topic, '${MV_MQTT_TOPIC}');
+    assert.deepEqual(tab?.env, [
+      { name: 'MV_MQTT_URL', value: "$env('MQTT_URL') ? $env('MQTT_URL') : 'mqtt://localhost:' & ($env('MQTT_PORT') ? $env('MQTT_PORT') : '1883')", type: 'jsonata' },
+      { name: 'MV_MQTT_TOPIC', value: "$env('MQTT_TOPIC') ? $env('MQTT_TOPIC') : '/merakimv/#'", type: 'jsonata' },
+    ]);
     assert.equal(flow.find((n) => n.type === 'meraki-api')?.baseUrl, '${MERAKI_API_BASE}');
     for (const n of flow.filter((x) => x.type === 'csv-store')) assert.match(n.filename, /^\$\{DATA_DIR\}\/(mvData|cmxData|correlation|crossings)\.csv$/);
     for (const [id, values] of Object.entries(creds)) {

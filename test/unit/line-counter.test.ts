@@ -5,8 +5,9 @@ import { type Crossing, crossingFromRow, crossingInput, crossingRow } from '../.
 import { CSV_COLUMNS, headerLine, toCsvLines } from '../../src/lib/csv';
 import { DailyReset } from '../../src/lib/daily-reset';
 import {
-  DUPLICATE_MS, LineCounter, lineCounterOptions, MAX_DUPLICATE_KEYS, MAX_LINES, type HistoryInterval,
+  DUPLICATE_MS, LineCounter, MAX_DUPLICATE_KEYS, MAX_LINES, type HistoryInterval,
 } from '../../src/lib/line-counter';
+import { lineCounterOptions } from '../../src/lib/line-counter-settings';
 import { LocalHours } from '../../src/lib/tz';
 
 const S = 'Q2GV-7HJK-2LMN';
