@@ -3,7 +3,7 @@
  * the embedded MQTT broker), plus a fake Meraki Dashboard API on loopback and a simulator of MV
  * cameras and access points, so that a fresh clone shows a living dashboard.
  *
- * Environment: everything `npm start` reads (PORT, HOST, MQTT_PORT, MQTT_URL, TZ…), with demo
+ * Environment: everything `npm start` reads (PORT, HOST, MQTT_PORT, MQTT_URL, TZ, DASHBOARD…), with demo
  * defaults for DATA_DIR (./demo-data), NODE_RED_USER_DIR (./.node-red-demo), CMX_SECRET and
  * CMX_VALIDATOR; MERAKI_API_BASE / MERAKI_API_KEY always point at the fake API. Demo knobs:
  * DEMO_BACKFILL_HOURS (6), DEMO_CMX_INTERVAL_S (15), DEMO_SPEED (900), DEMO_SEED, DEMO_API_PORT.
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Meraki analytics demo is running: simulated cameras and access points feed the supplied flow.',
-    `  dashboard         ${site}/ui`,
+    `  dashboard         ${site}${env.DASHBOARD?.trim() === '2' ? '/dashboard' : '/ui'}`,
     `  editor            ${site}/admin`,
     `  summary (JSON)    ${site}/analytics/summary`,
     `  entrances (JSON)  ${site}/analytics/entrances`,

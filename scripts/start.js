@@ -3,8 +3,10 @@
  * `npm start`: Node-RED 4 (this package, node-red-dashboard, the supplied flow) and, unless
  * MQTT_URL names another broker, an embedded MQTT broker on 127.0.0.1:MQTT_PORT.
  * Environment (all optional): PORT, HOST, MQTT_URL, MQTT_PORT, MQTT_TOPIC, DATA_DIR,
- * CMX_VALIDATOR, CMX_SECRET, MERAKI_API_KEY, MERAKI_API_BASE, TZ; NODE_RED_PATH (the folder of
- * another node-red package to run instead of the project's, e.g. Node-RED 5 in .ci/run).
+ * CMX_VALIDATOR, CMX_SECRET, MERAKI_API_KEY, MERAKI_API_BASE, TZ, DASHBOARD (1: node-red-dashboard
+ * at /ui, the default; 2: FlowFuse Dashboard 2.0 at /dashboard, flows/meraki-analytics-dashboard2.json);
+ * NODE_RED_PATH (the folder of another node-red package to run instead of the project's, e.g.
+ * Node-RED 5 in .ci/run).
  * Ctrl-C / SIGTERM stops Node-RED (which writes out every CSV queue) and then the broker.
  */
 'use strict';
@@ -29,6 +31,7 @@ function applyDefaults() {
   env.DATA_DIR = path.resolve(root, env.DATA_DIR || 'data');
   env.MERAKI_API_BASE = env.MERAKI_API_BASE || 'https://api.meraki.com/api/v1';
   env.NODE_RED_USER_DIR = path.resolve(root, env.NODE_RED_USER_DIR || '.node-red');
+  env.DASHBOARD = (env.DASHBOARD || '1').trim();
   for (const name of ['CMX_VALIDATOR', 'CMX_SECRET', 'MERAKI_API_KEY', 'CAMERA_APS']) env[name] = env[name] || '';
 }
 
@@ -64,7 +67,7 @@ function sha256(file) {
  * supplied one changes; then the edited files are saved as .bak and replaced.
  */
 function seedFlow(userDir) {
-  const supplied = path.join(root, 'flows', 'meraki-analytics.json');
+  const supplied = path.join(root, 'flows', env.DASHBOARD === '2' ? 'meraki-analytics-dashboard2.json' : 'meraki-analytics.json');
   const suppliedCreds = path.join(root, 'flows', 'meraki-analytics.credentials.json');
   const target = path.join(userDir, 'flows.json');
   const targetCreds = path.join(userDir, 'flows_cred.json');
@@ -125,6 +128,10 @@ function announceWhenReady(child) {
 
 async function main() {
   applyDefaults();
+  if (env.DASHBOARD !== '1' && env.DASHBOARD !== '2') {
+    log(`DASHBOARD=${env.DASHBOARD}: use 1 (node-red-dashboard, /ui) or 2 (FlowFuse Dashboard 2.0, /dashboard)`);
+    process.exit(1);
+  }
   fs.mkdirSync(env.DATA_DIR, { recursive: true });
   seedFlow(env.NODE_RED_USER_DIR);
 

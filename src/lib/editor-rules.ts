@@ -20,6 +20,7 @@ import { MAX_BODY_MB, MAX_PENDING_MB, observationFilter, receiverPath } from './
 import { SNAPSHOT_SETTINGS } from './snapshot';
 import { futureToleranceMs } from './time';
 import { timeZoneProblem } from './tz';
+import { dashboardVersion, WIDGET_LIMITS } from './widget-settings';
 
 export type Check = (value: unknown) => string | null;
 
@@ -66,6 +67,7 @@ export const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> =
   },
   'mv-snapshot': numbers(SNAPSHOT_SETTINGS),
   'meraki-api': numbers(API_SETTINGS),
+  'analytics-widgets': { dashboard: throws(dashboardVersion), ...numbers(WIDGET_LIMITS) },
 };
 
 /** What is wrong with a setting of a node, or null. */

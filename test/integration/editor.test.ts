@@ -169,9 +169,16 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
 
   it('drops each node from the palette and deploys it with its defaults: no error in the log, no red status', async function () {
     const ids: Record<string, string> = {};
+    // side by side, in a second row once the workspace's visible width is used up
+    const width = (await page.locator('#red-ui-workspace-chart').boundingBox())!.width;
     let x = 150;
+    let row = 0;
     for (const type of PALETTE_TYPES) {
-      ids[type] = await dragFromPalette(type, x, 80 + (x % 300));
+      if (x > width - 150) {
+        x = 150;
+        row += 1;
+      }
+      ids[type] = await dragFromPalette(type, x, 80 + row * 320 + (x % 300));
       x += 140;
     }
     // mv-snapshot needs its configuration node, as core mqtt nodes need theirs: the user adds one

@@ -78,7 +78,7 @@ describe('MQTT broker outage', function () {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await browser.newPage();
     await page.goto(`${app.base}/ui/`);
-    await page.waitForFunction(() => /connected/.test(document.querySelector('#mx-feed .mx-feed-state')?.textContent ?? ''), null, { timeout: 60000 });
+    await page.waitForFunction(() => /connected/.test(document.querySelector('.mx-feed-state')?.textContent ?? ''), null, { timeout: 60000 });
   });
 
   after(async function () {
@@ -104,14 +104,14 @@ describe('MQTT broker outage', function () {
   });
 
   it('shows the disconnection on the dashboard', async function () {
-    await page.waitForFunction(() => /disconnected|connecting/.test(document.querySelector('#mx-feed .mx-feed-state')?.textContent ?? ''), null, { timeout: 30000 });
+    await page.waitForFunction(() => /disconnected|connecting/.test(document.querySelector('.mx-feed-state')?.textContent ?? ''), null, { timeout: 30000 });
   });
 
   it('reconnects when the broker is back, and records new activities', async function () {
     broker = await startBroker(port);
     const seen = app.output().split('Connected to broker').length;
     await until('the reconnection', () => app.output().split('Connected to broker').length > seen, 60000);
-    await page.waitForFunction(() => (document.querySelector('#mx-feed .mx-feed-state')?.textContent ?? '') === 'connected', null, { timeout: 30000 });
+    await page.waitForFunction(() => (document.querySelector('.mx-feed-state')?.textContent ?? '') === 'connected', null, { timeout: 30000 });
     await new Promise((r) => setTimeout(r, 500)); // the subscription goes out right after the connection
     await publish(port, 200, WORKED_VECTOR, T0);
     await until('the new activity', () => rows(app).length === 2, 20000);

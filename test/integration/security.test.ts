@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, startApp } from '../support/app';
 import { fixture } from '../support/fixtures';
+import { socketConnect } from '../support/socketio';
 
 const SECRET = 's3cr3t-shared-value'; // the fixtures' secret
 const VALIDATOR = 'validator-5c1e7a';
@@ -108,14 +109,7 @@ describe('security: locked down by default, protected when asked', function () {
       notSecret(await flows.text(), 'the exported flows');
     });
 
-    /** Engine.IO v4 polling: open a session, ask for the dashboard's namespace, read the answer. */
-    async function socketConnect(headers: Record<string, string>): Promise<string> {
-      const base = `${app.base}/ui/socket.io/?EIO=4&transport=polling`;
-      const open = await (await fetch(base, { headers })).text();
-      const sid = JSON.parse(open.slice(1)).sid;
-      await fetch(`${base}&sid=${sid}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain' }, body: '40' });
-      return (await fetch(`${base}&sid=${sid}`, { headers })).text();
-    }
+    const socket = (headers: Record<string, string>) => socketConnect(`${app.base}/ui/socket.io`, headers);
 
     it('protects the dashboard, its websocket and /analytics/*, and leaves /cmx open', async function () {
       for (const p of ['/ui/', '/analytics/summary', '/analytics/mvData.csv']) {
@@ -129,9 +123,9 @@ describe('security: locked down by default, protected when asked', function () {
       assert.equal((await fetch(`${app.base}/ui/`, { headers: auth })).status, 200);
       assert.equal((await fetch(`${app.base}/analytics/summary`, { headers: auth })).status, 200);
       // The websocket (socket.io) gives the dashboard its data: refused without the credentials.
-      assert.match(await socketConnect({}), /^44.*authentication required/);
-      assert.match(await socketConnect({ Authorization: basic(DASH_USER, 'nope') }), /^44/);
-      assert.match(await socketConnect(auth), /^40\{"sid"/);
+      assert.match(await socket({}), /^44.*authentication required/);
+      assert.match(await socket({ Authorization: basic(DASH_USER, 'nope') }), /^44/);
+      assert.match(await socket(auth), /^40\{"sid"/);
       // Meraki needs no dashboard password: the validator and posts work as before
       const get = await fetch(`${app.base}/cmx`);
       assert.equal(get.status, 200);

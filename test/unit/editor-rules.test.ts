@@ -17,6 +17,7 @@ import { numberOption } from '../../src/lib/options';
 import { MAX_BODY_MB, observationFilter } from '../../src/lib/receiver-settings';
 import { SNAPSHOT_SETTINGS } from '../../src/lib/snapshot';
 import { timeZoneProblem } from '../../src/lib/tz';
+import { widgetOptions } from '../../src/lib/widget-settings';
 import { ROOT } from '../support/app';
 import { editorContext, editorDefinitions, editorVerdict } from '../support/editor';
 
@@ -61,6 +62,9 @@ describe('editor rules: the runtime\'s checks in the editor', function () {
       ['cmx-receiver', 'maxBodyMB', '0', runtime(() => numberOption('maxBodyMB', '0', MAX_BODY_MB))],
       ['mv-snapshot', 'keep', '51', runtime(() => numberOption('keep', '51', SNAPSHOT_SETTINGS.keep))],
       ['meraki-api', 'rate', '0', runtime(() => numberOption('rate', '0', API_SETTINGS.rate))],
+      ['analytics-widgets', 'snapshots', '51', runtime(() => widgetOptions({ snapshots: '51' }))],
+      ['analytics-widgets', 'snapshots', '2.5', runtime(() => widgetOptions({ snapshots: '2.5' }))],
+      ['analytics-widgets', 'dashboard', '3', runtime(() => widgetOptions({ dashboard: '3' }))],
     ];
     for (const [type, key, value, said] of cases) {
       assert.ok(said, `${type}.${key} = ${value}: the runtime refuses it`);
@@ -74,6 +78,7 @@ describe('editor rules: the runtime\'s checks in the editor', function () {
       ['cmx-mv-correlate', 'timezone', 'Europe/Paris'], ['cmx-mv-correlate', 'cameraAps', 'Q2GV-7HJK-2LMN: e0:55:3d:10:4a:c1 | Q2JV-AB12-CD34: e0553d104ac7'],
       ['cmx-mv-correlate', 'labels', 'Q2GV-7HJK-2LMN/1: Entrance\n# a comment'], ['cmx-mv-correlate', 'windowHours', ''],
       ['cmx-receiver', 'path', 'cmx/'], ['cmx-receiver', 'apMacs', ''], ['cmx-receiver', 'minRssi', -10], ['mv-snapshot', 'keep', 50],
+      ['analytics-widgets', 'snapshots', 50], ['analytics-widgets', 'snapshots', '1'], ['analytics-widgets', 'dashboard', '2'],
     ];
     for (const [type, key, value] of fine) assert.equal(rules.validator(type, key)(value, {}), true, `${type}.${key} = ${value}`);
   });
