@@ -5,7 +5,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
-import { reportError, shortText } from '../../src/red/report';
+import { ThrottledErrors } from '../../src/red/error-log';
+import { shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface MvSenseParseDef extends NodeDef {
@@ -35,6 +36,9 @@ export = function (RED: NodeAPI): void {
         : { fill: 'yellow', shape: 'ring', text: RED._('mv-sense-parse.status.bad', { ok: compact(ok), bad: compact(bad) }) },
     );
 
+    // Catch nodes get every error; the log at most 5 lines a minute, then a count of the rest.
+    const errors = new ThrottledErrors(node, (n, last) => RED._('mv-sense-parse.errors.more', { n: n.toLocaleString('en-US'), last }));
+
     node.on('input', (msg, send, done) => {
       const result = parser.parse(msg.topic, msg.payload, Date.now());
       switch (result.status) {
@@ -48,7 +52,7 @@ export = function (RED: NodeAPI): void {
         case 'invalid':
           bad += 1;
           status.touch();
-          reportError(node, RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: shortText(msg.topic) }), msg);
+          errors.report(RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: shortText(msg.topic) }), msg);
           done();
           return;
         default:
@@ -58,6 +62,7 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (done: () => void) => {
+      errors.flush();
       status.stop();
       done();
     });

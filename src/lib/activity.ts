@@ -3,6 +3,7 @@
  * One independent state per key; message time drives everything except the idle close, which
  * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
  */
+import { MAX_COUNT } from './mv-sense';
 import { checkTime, futureToleranceMs, isoUtc } from './time';
 
 export interface ActivityOptions {
@@ -269,5 +270,6 @@ export function countInput(p: unknown): CountInput | null | string {
   if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
     return 'payload.people must be a non-negative number';
   }
+  if (o.people > MAX_COUNT) return `payload.people must be at most ${MAX_COUNT}`;
   return o as unknown as CountInput;
 }

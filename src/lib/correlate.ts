@@ -15,6 +15,7 @@
  * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
+import { MAX_COUNT } from './mv-sense';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
@@ -435,7 +436,7 @@ export function classifyInput(p: unknown): InputItem {
   if ('tsIn' in o || 'tsOut' in o) {
     if (typeof o.serial !== 'string' || !o.serial) return { kind: 'invalid', reason: 'activity without serial' };
     if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return { kind: 'invalid', reason: 'activity needs tsIn ≤ tsOut (epoch ms)' };
-    if (!isNum(o.peakPeople) || o.peakPeople < 0) return { kind: 'invalid', reason: 'activity needs peakPeople ≥ 0' };
+    if (!isNum(o.peakPeople) || o.peakPeople < 0 || o.peakPeople > MAX_COUNT) return { kind: 'invalid', reason: `activity needs peakPeople from 0 to ${MAX_COUNT}` };
     o.zone = o.zone === undefined || o.zone === null ? '0' : String(o.zone);
     return { kind: 'activity', value: o as ActivityInput };
   }

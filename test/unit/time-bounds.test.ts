@@ -4,8 +4,8 @@
  * normalisation; and nothing spreads a large collection into a call's arguments.
  */
 import { strict as assert } from 'assert';
-import { ActivityDetector } from '../../src/lib/activity';
-import { Correlator } from '../../src/lib/correlate';
+import { ActivityDetector, countInput } from '../../src/lib/activity';
+import { classifyInput, Correlator } from '../../src/lib/correlate';
 import { MvSenseParser } from '../../src/lib/mv-sense';
 import { checkPost, normalise, PostNormaliser } from '../../src/lib/scanning';
 import {
@@ -151,5 +151,26 @@ describe('time bounds', () => {
       assert.equal(r.devices.length, 150_000);
       for (let k = 1; k < 1000; k++) assert.ok(r.devices[k - 1].clientMac < r.devices[k].clientMac, 'MAC order on equal times');
     });
+  });
+});
+
+describe('counts beyond a sane bound (issue 10, item 8)', () => {
+  it('the MV parser refuses person/vehicle counts above 1,000 (1e308 would sum to Infinity)', () => {
+    const p = new MvSenseParser();
+    for (const person of [1e308, 1001, 5000]) {
+      const r = p.parse('/merakimv/S/0', { ts: NOW, counts: { person } }, NOW);
+      assert.equal(r.status, 'invalid', String(person));
+      if (r.status === 'invalid') assert.match(r.reason, /at most 1000/);
+    }
+    assert.equal(p.parse('/merakimv/S/0', { ts: NOW, counts: { vehicle: 1e308 } }, NOW).status, 'invalid');
+    assert.equal(p.parse('/merakimv/S/0', { ts: NOW, counts: { person: 1000, vehicle: 1000 } }, NOW).status, 'ok');
+  });
+
+  it('the detector and the correlator refuse such counts fed to them directly', () => {
+    assert.match(String(countInput({ kind: 'counts', serial: 'S', zone: '0', ts: NOW, people: 1e308 })), /at most 1000/);
+    assert.equal(typeof countInput({ kind: 'counts', serial: 'S', zone: '0', ts: NOW, people: 1000 }), 'object');
+    const a = classifyInput({ serial: 'S', zone: '0', tsIn: NOW, tsOut: NOW + 1000, peakPeople: 1e308 });
+    assert.equal(a.kind, 'invalid');
+    assert.equal(classifyInput({ serial: 'S', zone: '0', tsIn: NOW, tsOut: NOW + 1000, peakPeople: 1000 }).kind, 'activity');
   });
 });
