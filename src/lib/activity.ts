@@ -25,7 +25,13 @@ export interface ActivityOptions {
 export interface DetectorLimits {
   /** seconds a message time may be ahead of the wall clock (default 300); later ones are refused */
   futureToleranceS?: unknown;
+  /** (serial, zone) keys kept at most (default 10,000, ~440 bytes each); a message of a new key beyond it is refused */
+  maxKeys?: unknown;
 }
+
+export const DEFAULT_MAX_KEYS = 10_000;
+/** A key without a message for idleSeconds × this (wall clock) is forgotten. */
+export const FORGET_AFTER_IDLE = 10;
 
 export const ACTIVITY_DEFAULTS: Readonly<ActivityOptions> = Object.freeze({
   peopleThreshold: 1,
@@ -65,8 +71,11 @@ export type Closed =
   | { kind: 'activity'; activity: Activity; closedBy: 'zeros' | 'idle' }
   | { kind: 'dismissed'; activity: Dismissed; closedBy: 'zeros' | 'idle' };
 
-/** 'dropped': late or duplicate ts; 'refused': ts more than futureToleranceS ahead of the wall clock. */
-export type PushResult = 'accepted' | 'dropped' | 'refused' | Closed;
+/**
+ * 'dropped': late or duplicate ts; 'refused': ts more than futureToleranceS ahead of the wall
+ * clock; 'full': a new key while maxKeys keys are kept.
+ */
+export type PushResult = 'accepted' | 'dropped' | 'refused' | 'full' | Closed;
 
 interface KeyState {
   serial: string;
@@ -123,12 +132,25 @@ export class ActivityDetector {
   readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
   /** messages refused: ts more than futureToleranceS ahead of the wall clock */
   refused = 0;
+  /** messages of new keys refused while maxKeys keys were kept */
+  overCap = 0;
+  /** keys forgotten after idleSeconds × FORGET_AFTER_IDLE without a message */
+  forgotten = 0;
+  readonly maxKeys: number;
   private readonly toleranceMs: number;
+  private nextForget = -Infinity;
 
-  /** Options are checked by activityOptions() (throws on bad values); missing ones get defaults. */
+  /**
+   * Options are checked by activityOptions(), limits here (both throw readable errors on bad
+   * values); missing ones get defaults.
+   */
   constructor(options: Partial<ActivityOptions> = {}, limits: DetectorLimits = {}) {
     this.opts = activityOptions(options);
     this.toleranceMs = futureToleranceMs(limits.futureToleranceS);
+    const raw = limits.maxKeys;
+    const max = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? DEFAULT_MAX_KEYS : Number(raw);
+    if (!Number.isInteger(max) || max < 1) throw new Error('maxKeys must be a whole number ≥ 1');
+    this.maxKeys = max;
   }
 
   get options(): Readonly<ActivityOptions> {
@@ -154,6 +176,11 @@ export class ActivityDetector {
     }
     let s = zones.get(input.zone);
     if (s === undefined) {
+      if (this.keyCount >= this.maxKeys) {
+        if (zones.size === 0) this.states.delete(input.serial);
+        this.overCap += 1;
+        return 'full';
+      }
       s = {
         serial: input.serial,
         zone: input.zone,
@@ -202,18 +229,31 @@ export class ActivityDetector {
     return 'accepted';
   }
 
-  /** Closes every active key that has had no message for idleSeconds of wall clock. */
+  /**
+   * Closes every active key that has had no message for idleSeconds of wall clock; forgets the
+   * keys that have had none for idleSeconds × FORGET_AFTER_IDLE (looked for at most 10 times in
+   * that period), so that keys of cameras and zones that went away do not pile up.
+   */
   sweep(wallNow: number): Closed[] {
     const closed: Closed[] = [];
-    if (this.counters.active === 0) return closed;
+    const forgetMs = this.opts.idleSeconds * 1000 * FORGET_AFTER_IDLE;
+    const forget = wallNow >= this.nextForget;
+    if (this.counters.active === 0 && !forget) return closed;
+    if (forget) this.nextForget = wallNow + Math.min(60_000, forgetMs / 10);
     const limit = this.opts.idleSeconds * 1000;
-    for (const zones of this.states.values()) {
-      for (const s of zones.values()) {
+    for (const [serial, zones] of this.states) {
+      for (const [zone, s] of zones) {
         if (s.active && wallNow - s.lastWall >= limit) {
           const tsOut = s.zeroRun > 0 ? s.firstZeroTs : s.lastTs;
           closed.push(this.close(s, tsOut, s.lastTs, 'idle'));
         }
+        if (forget && !s.active && wallNow - s.lastWall >= forgetMs) {
+          zones.delete(zone);
+          this.keyCount -= 1;
+          this.forgotten += 1;
+        }
       }
+      if (zones.size === 0) this.states.delete(serial);
     }
     return closed;
   }
@@ -221,6 +261,11 @@ export class ActivityDetector {
   /** Number of (serial, zone) keys known. */
   get keys(): number {
     return this.keyCount;
+  }
+
+  /** Whether the key is known (not yet seen, or forgotten: false). */
+  has(serial: string, zone: string): boolean {
+    return this.states.get(serial)?.has(zone) ?? false;
   }
 
   private close(s: KeyState, tsOut: number, closingTs: number, closedBy: 'zeros' | 'idle'): Closed {

@@ -128,3 +128,29 @@ describe('hardening (issue 10), node level: the MV parser error log (item 8)', f
     assert.match(caught[0].error.message, /non-negative/);
   });
 });
+
+describe('hardening (issue 10), node level: activity-detector keys (item 5)', function () {
+  this.timeout(30000);
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  it('beyond maxKeys a new key is refused with one warning a minute; known keys carry on', async function () {
+    await helper.load(nodeModule('activity-detector'), [{ ...parseFlow()[1], maxKeys: '2' }, ...parseFlow().slice(2, 4)]);
+    const a = getNode('a');
+    const now = Date.now();
+    for (let z = 0; z < 50; z++) a.receive({ payload: { kind: 'counts', serial: SERIAL, zone: String(z), ts: now, people: 1, vehicles: null } });
+    a.receive({ payload: { kind: 'counts', serial: SERIAL, zone: '1', ts: now + 1, people: 1, vehicles: null } });
+    await settle(200);
+    const warnings = logged(helper.log().WARN, 'a');
+    assert.equal(warnings.length, 1, warnings.join(' | '));
+    assert.match(warnings[0], /2 zones.*limit/);
+  });
+
+  it('a bad maxKeys is a configuration error', async function () {
+    await helper.load(nodeModule('activity-detector'), [{ ...parseFlow()[1], maxKeys: '0' }, ...parseFlow().slice(2, 4)]);
+    await settle(50);
+    assert.ok(logged(helper.log().ERROR, 'a').some((m) => /maxKeys/.test(m)));
+  });
+});
+
