@@ -24,6 +24,7 @@ interface CorrelateDef extends NodeDef {
   sessionGapS: string;
   filterDwellS: string;
   windowHours: string;
+  maxDevices?: string;
   timezone: string;
   cameraAps: string;
   labels: string;
@@ -70,6 +71,7 @@ export = function (RED: NodeAPI): void {
         timeZone: tz || undefined,
         cameraAps: parseCameraAps(config.cameraAps),
         labels: parseLabels(config.labels),
+        maxDevices: config.maxDevices,
       });
       const every = config.summaryIntervalS === undefined || String(config.summaryIntervalS).trim() === '' ? 10 : Number(config.summaryIntervalS);
       if (!Number.isFinite(every) || every < 0) throw new Error(RED._('cmx-mv-correlate.errors.interval'));

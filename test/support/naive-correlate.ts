@@ -86,6 +86,7 @@ function naiveClockHour(t: number, timeZone: string): { label: string; hour: num
 /** Every local clock hour [from, to] overlaps (as hours of day), walking the span minute by minute. */
 export function naiveHours(from: number, to: number, timeZone: string): number[] {
   const out: number[] = [];
+  if (to < from) return out; // (e.g. a visit that begins after the summary's wall clock: no hour of the window)
   let prev = '';
   for (let t = from; ; t = Math.min(t + 60_000, to)) {
     // a minute step can jump over an hour boundary only at its end: look at the boundary too
