@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
 import { compact } from '../../src/lib/format';
-import { readJsonBody } from '../../src/lib/http-body';
+import { BodyBudget, declaredLength, readJsonBody, RETRY_AFTER_S } from '../../src/lib/http-body';
 import {
   anonymise, checkPost, keep, Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, receiverPath,
 } from '../../src/lib/scanning';
@@ -43,6 +43,12 @@ const MINUTE = 60_000;
 export = function (RED: NodeAPI): void {
   /** path → the node serving it; one route pair per path is registered once, then dispatched. */
   const owners = new Map<string, Receiver>();
+  /** Body bytes in flight and requests being read, across every receiver (src/lib/http-body.ts). */
+  const bodySettings = RED.settings as unknown as { cmxBodyBudgetMB?: unknown; cmxMaxRequests?: unknown };
+  const budget = new BodyBudget(
+    Number(bodySettings.cmxBodyBudgetMB) > 0 ? Math.round(Number(bodySettings.cmxBodyBudgetMB) * 1024 * 1024) : undefined,
+    Number(bodySettings.cmxMaxRequests) > 0 ? Math.floor(Number(bodySettings.cmxMaxRequests)) : undefined,
+  );
   const routed = new Set<string>();
   const httpNode = (RED as unknown as { httpNode?: { get: Function; post: Function } }).httpNode;
 
@@ -116,7 +122,12 @@ export = function (RED: NodeAPI): void {
         lastWarn.set(error, now);
         node.warn(RED._('cmx-receiver.errors.rejected', { code, reason: error, from: req.ip ?? req.socket?.remoteAddress ?? '?' }));
       }
-      if (code === 413) {
+      if (code === 503 || code === 408) {
+        // Too much in flight, or too slow: the body is not read; the connection goes after the answer.
+        res.setHeader('Connection', 'close');
+        if (code === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
+        res.on('finish', () => req.socket?.destroy());
+      } else if (code === 413) {
         // Read the rest and throw it away, so that the sender gets the answer instead of a reset
         // connection; past 4× the limit, close the connection instead.
         const declared = Number(req.headers['content-length']);
@@ -186,13 +197,23 @@ export = function (RED: NodeAPI): void {
         res.status(200).type('text/plain').send(validator);
       },
       post(req, res) {
-        readJsonBody(req, limit).then((read) => {
+        // Let in by the budget before the body is read (a body over the limit is answered 413 first).
+        const declared = declaredLength(req);
+        const parsed = (req as { _body?: boolean })._body === true;
+        const ticket = parsed || (declared !== null && declared > limit) ? null : budget.admit(declared);
+        if (typeof ticket === 'string') {
+          reject(res, req, 503, ticket === 'requests' ? 'too many posts at once' : 'too many bodies in flight');
+          return;
+        }
+        readJsonBody(req, limit, { ticket: ticket ?? undefined }).then((read) => {
+          ticket?.release();
           if (!read.ok) return reject(res, req, read.status, read.error);
           const verdict = checkPost(read.body, secret);
           if (!verdict.ok) return reject(res, req, verdict.status, verdict.error);
           res.status(202).json({ status: 'accepted' });
           accept(verdict.post);
         }).catch((err: Error) => {
+          ticket?.release();
           if (!res.headersSent) res.status(400).json({ error: 'could not read the request' });
           node.error(RED._('cmx-receiver.errors.process', { reason: err.message }));
         });
