@@ -11,6 +11,7 @@ import { CsvFile } from '../../src/lib/csv-file';
 import { headerLine, parseColumns } from '../../src/lib/csv';
 import { expandEnv } from '../../src/lib/env';
 import { compact } from '../../src/lib/format';
+import { malformedUrl } from '../../src/lib/server-guard';
 import { reportError } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -97,8 +98,11 @@ export = function (RED: NodeAPI): void {
     stream.pipe(res);
   }
 
-  const httpNode = (RED as unknown as { httpNode?: { get: (p: string, h: typeof download) => void } }).httpNode;
-  if (httpNode) httpNode.get('/analytics/:file', download);
+  const httpNode = (RED as unknown as { httpNode?: { get: (p: string, h: typeof download) => void; use: (p: string, h: typeof malformedUrl) => void } }).httpNode;
+  if (httpNode) {
+    httpNode.get('/analytics/:file', download);
+    httpNode.use('/analytics', malformedUrl); // /analytics/%.csv: a plain 400, not a stack trace
+  }
 
   function CsvStoreNode(this: Node, config: CsvStoreDef): void {
     RED.nodes.createNode(this, config);
