@@ -6,6 +6,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
+import { findNodeRed } from '../support/proc';
 import { App, startApp } from '../support/app';
 
 const SECRET = 's3cr3t-shared-value';
@@ -227,3 +228,33 @@ describe('hardening (issue 10), the app locked down', function () {
 });
 
 
+describe('hardening (issue 10), item 9: when Node-RED dies, the launcher exits for a supervisor', function () {
+  this.timeout(120000);
+
+  for (const [how, signal] of [['is killed (SIGKILL, e.g. out of memory)', 'SIGKILL'], ['stops by itself (SIGTERM sent to it, not to the launcher)', 'SIGTERM']] as const) {
+    it(`Node-RED ${how}: the launcher closes the broker and exits non-zero, saying so`, async function () {
+      const app = await startApp();
+      try {
+        const red = await findNodeRed(app.proc.pid!);
+        process.kill(red, signal);
+        const code = await new Promise<number | null>((resolve) => app.proc.once('exit', (c) => resolve(c)));
+        assert.notEqual(code, 0, 'a supervisor (systemd Restart=on-failure) must see a failure');
+        assert.notEqual(code, null);
+        assert.match(app.output(), /Node-RED stopped unexpectedly/);
+        assert.match(app.output(), /broker closed/);
+      } finally {
+        app.cleanup();
+      }
+    });
+  }
+
+  it('ships a systemd unit that restarts it on failure, with a limit', function () {
+    const unit = fs.readFileSync(path.join(__dirname, '..', '..', 'contrib', 'meraki-analytics.service'), 'utf8');
+    assert.match(unit, /^ExecStart=.*scripts\/start\.js/m);
+    assert.match(unit, /^Restart=on-failure$/m);
+    assert.match(unit, /^RestartSec=\d+/m);
+    assert.match(unit, /^StartLimitBurst=\d+/m);
+    assert.match(unit, /^StartLimitIntervalSec=\d+/m);
+    assert.match(unit, /^KillSignal=SIGTERM$/m);
+  });
+});
