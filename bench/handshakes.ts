@@ -15,7 +15,9 @@ const N = Number(process.env.BENCH_HANDSHAKES) || 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 
-async function handshakes(label: string, env: Record<string, string>): Promise<{ label: string; before: number; after: number; statuses: Record<string, number>; seconds: number }> {
+const ROUNDS = 3;
+
+async function handshakes(label: string, env: Record<string, string>): Promise<{ label: string; before: number; rounds: number[]; statuses: Record<string, number>; seconds: number }> {
   const app = await startApp(env);
   try {
     const red = await findNodeRed(app.proc.pid!);
@@ -23,35 +25,44 @@ async function handshakes(label: string, env: Record<string, string>): Promise<{
     const before = procMem(red)?.rss ?? NaN;
     const statuses: Record<string, number> = {};
     const t = Date.now();
-    for (let i = 0; i < N; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, N - i) }, async () => {
-        const res = await fetch(`${app.base}/ui/socket.io/?EIO=4&transport=polling`).catch(() => null);
-        const key = res ? String(res.status) : 'failed';
-        if (res) await res.text();
-        statuses[key] = (statuses[key] ?? 0) + 1;
-      }));
+    const rounds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await one(app.base, statuses);
+      rounds.push(procMem(red)?.rss ?? NaN);
     }
     const seconds = (Date.now() - t) / 1000;
-    await sleep(1000);
-    const after = procMem(red)?.rss ?? NaN;
-    return { label, before, after, statuses, seconds };
+    return { label, before, rounds, statuses, seconds };
   } finally {
     await app.stop();
     app.cleanup();
   }
 }
 
+async function one(base: string, statuses: Record<string, number>): Promise<void> {
+  {
+    for (let i = 0; i < N; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, N - i) }, async () => {
+        const res = await fetch(`${base}/ui/socket.io/?EIO=4&transport=polling`).catch(() => null);
+        const key = res ? String(res.status) : 'failed';
+        if (res) await res.text();
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }));
+    }
+  }
+}
+
 export async function run(): Promise<void> {
-  heading(`${int(N)} socket.io handshakes without credentials on /ui/socket.io/`);
+  heading(`${ROUNDS} rounds of ${int(N)} socket.io handshakes without credentials on /ui/socket.io/ (RSS after each)`);
   const runs = [
     await handshakes('dashboard auth on (refused at the server)', { DASHBOARD_USER: 'viewer', DASHBOARD_PASSWORD: 'bench-pw-1' }),
     await handshakes('dashboard auth off (each opens a session)', {}),
   ];
   for (const r of runs) {
-    line(`${r.label}`, `RSS ${mb(r.before)} → ${mb(r.after)} (+${mb(r.after - r.before)}) in ${r.seconds.toFixed(1)} s; answers ${Object.entries(r.statuses).map(([k, n]) => `${int(n)} × ${k}`).join(', ')}`);
+    line(`${r.label}`, `RSS ${mb(r.before)} → ${r.rounds.map(mb).join(' → ')} in ${r.seconds.toFixed(1)} s; answers ${Object.entries(r.statuses).map(([k, n]) => `${int(n)} × ${k}`).join(', ')}`);
   }
   const [on, off] = runs;
-  line('growth refused / sessions', `${((on.after - on.before) / Math.max(1, off.after - off.before)).toFixed(2)}`);
+  const growth = (r: (typeof runs)[number]) => r.rounds[r.rounds.length - 1] - r.rounds[0];
+  line('growth after the first round', `refused: +${mb(growth(on))}; sessions: +${mb(growth(off))}`);
 }
 
 if (require.main === module) {

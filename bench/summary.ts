@@ -185,6 +185,17 @@ async function runSide(side: SideName, dir: string): Promise<void> {
   let t = performance.now();
   const first = c.summary(wallEnd);
   const firstMs = performance.now() - t;
+  if (process.env.BENCH_SUMMARY_PROFILE) {
+    // where a summary's time goes: evict() (index, visits, activities) apart from the figures
+    for (let k = 0; k < 5; k++) {
+      const w = wallEnd + k * 60_000;
+      const a = performance.now();
+      c.evict(w);
+      const b = performance.now();
+      c.summary(w);
+      console.log(`    profile: evict ${(b - a).toFixed(1)} ms, then summary ${(performance.now() - b).toFixed(1)} ms`);
+    }
+  }
   const steadyMs: number[] = [];
   let last = first;
   for (let k = 1; k <= STEADY_CALLS; k++) {
