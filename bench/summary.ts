@@ -22,6 +22,7 @@ import { execFileSync, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { prng } from '../demo/cameras';
 import { heading, int, line } from './lib/report';
 
 const DEVICES = Math.max(1000, Math.floor(Number(process.env.BENCH_SUMMARY_DEVICES) || 1_000_000));
@@ -55,17 +56,6 @@ interface SideResult {
 // ---------------------------------------------------------------------------------------------
 // the stream (the same in every child)
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const mac = (i: number): string => {
   const h = (0x020000000000 + i).toString(16).padStart(12, '0');
   return `${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}:${h.slice(8, 10)}:${h.slice(10, 12)}`;
@@ -85,7 +75,7 @@ const APS = Array.from({ length: 36 }, (_, i) => `e0:55:3d:10:4b:${i.toString(16
  * to 60 s). `extra` devices (numbered after the day's) arrive in [to, to + extraMs).
  */
 function stream(sink: Sink, from: number, to: number, firstId: number, count: number, seed: number): number {
-  const r = rng(seed);
+  const r = prng(seed);
   const span = to - from;
   // arrival second → events
   const queue = new Map<number, { ts: number; id: number; rssi: number; ap: number }[]>();

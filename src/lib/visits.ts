@@ -19,11 +19,8 @@
  * whose earliest visit ended longest ago (for almost every device: the one seen longest ago) is
  * forgotten first, and counted in `capped`.
  */
+import { bump, dueBuckets, hourKey, MINUTE, slots } from './clock-hours';
 import { LocalHours } from './tz';
-
-const MINUTE = 60_000;
-/** hourStart × SLOTS + hour of day: one key per clock hour (see hourStart in tz.ts) */
-const SLOTS = 32;
 
 export const DEFAULT_MAX_DEVICES = 500_000;
 
@@ -229,10 +226,7 @@ export class VisitTracker {
   }
 
   private bump(hour: number, t: number, by: number): void {
-    const key = this.hours.hourStart(t) * SLOTS + hour;
-    const n = (this.perHour.get(key) ?? 0) + by;
-    if (n === 0) this.perHour.delete(key);
-    else this.perHour.set(key, n);
+    bump(this.perHour, hourKey(this.hours, hour, t), by);
   }
 
   /** Adds d's visits to the figures. */
@@ -358,19 +352,8 @@ export class VisitTracker {
 
   /** Drops every visit that ended before `start` (and the devices left without visits). */
   evictBefore(start: number): void {
-    const limit = Math.floor(start / MINUTE);
-    if (!(this.oldestBucket <= limit)) return;
-    // The buckets up to the start's own minute, oldest first: the minutes walked one by one when
-    // few, else found in one pass over the keys (no Math.min(...keys): spreading a large
-    // collection into arguments overflows the stack).
-    const due: number[] = [];
-    if (limit - this.oldestBucket <= this.buckets.size) {
-      for (let b = this.oldestBucket; b <= limit; b++) if (this.buckets.has(b)) due.push(b);
-    } else {
-      for (const b of this.buckets.keys()) if (b <= limit) due.push(b);
-      due.sort((a, b) => a - b);
-    }
-    for (const b of due) {
+    // the buckets up to the start's own minute, oldest first
+    for (const b of dueBuckets(this.buckets, this.oldestBucket, Math.floor(start / MINUTE))) {
       const set = this.buckets.get(b);
       if (!set) continue;
       for (const d of [...set]) {
@@ -394,12 +377,7 @@ export class VisitTracker {
    * held + devices whose latest visit began after the previous call's `now`).
    */
   figures(start: number, now: number): VisitorFigures {
-    const cmxHourly = new Array<number>(24).fill(0);
-    const from = this.hours.hourStart(start);
-    for (const [key, n] of this.perHour) {
-      const hourStart = Math.floor(key / SLOTS);
-      if (hourStart >= from && hourStart <= now) cmxHourly[key - hourStart * SLOTS] += n;
-    }
+    const cmxHourly = slots(this.perHour, this.hours.hourStart(start), now);
     // A visit that begins after `now` (a clock slightly ahead) overlaps no hour of [start, now];
     // but its clock hour may be now's, which was counted above.
     if (this.clock === -Infinity) this.findFuture(now);

@@ -6,10 +6,8 @@
  * activity leaves when the window's start passes its end (found by the minute it ends in);
  * a clock hour leaves the figures when the start passes it (see visits.ts for the same scheme).
  */
+import { bump, dueBuckets, hourKey, MINUTE, slots } from './clock-hours';
 import type { LocalHours } from './tz';
-
-const MINUTE = 60_000;
-const SLOTS = 32;
 
 /** The most zones a summary lists (3,000 zones were 626 KB every 10 s): those active last. */
 export const MAX_SUMMARY_ZONES = 500;
@@ -41,22 +39,6 @@ export interface ZoneFigure {
   lastTsIn: number;
   /** people per local hour of day over [start, now] */
   hourly: number[];
-}
-
-function bump(map: Map<number, number>, key: number, by: number): void {
-  const n = (map.get(key) ?? 0) + by;
-  if (n === 0) map.delete(key);
-  else map.set(key, n);
-}
-
-/** Per local hour of day: the values of the clock hours in [start, now] (keys: hourStart × 32 + hour). */
-function slots(perHour: Map<number, number>, from: number, now: number): number[] {
-  const out = new Array<number>(24).fill(0);
-  for (const [key, n] of perHour) {
-    const hourStart = Math.floor(key / SLOTS);
-    if (hourStart >= from && hourStart <= now) out[key - hourStart * SLOTS] += n;
-  }
-  return out;
 }
 
 export class ZoneFigures {
@@ -102,7 +84,7 @@ export class ZoneFigures {
     if (a.peakPeople === 0) return;
     const by = sign * a.peakPeople;
     this.hours.forEachHour(a.tsIn, a.tsOut, (h, t) => {
-      const key = this.hours.hourStart(t) * SLOTS + h;
+      const key = hourKey(this.hours, h, t);
       bump(z.perHour, key, by);
       bump(this.total, key, by);
     });
@@ -110,15 +92,8 @@ export class ZoneFigures {
 
   /** Forgets the activities that ended before `start`. */
   evictBefore(start: number): void {
-    const limit = Math.floor(start / MINUTE);
-    if (!(this.oldestBucket <= limit)) return;
-    const due: number[] = [];
-    if (limit - this.oldestBucket <= this.buckets.size) {
-      for (let b = this.oldestBucket; b <= limit; b++) if (this.buckets.has(b)) due.push(b);
-    } else {
-      for (const b of this.buckets.keys()) if (b <= limit) due.push(b);
-      due.sort((x, y) => x - y);
-    }
+    const due = dueBuckets(this.buckets, this.oldestBucket, Math.floor(start / MINUTE));
+    if (due.length === 0) return;
     const touched = new Set<Zone>();
     for (const b of due) {
       const list = this.buckets.get(b)!;
