@@ -109,6 +109,12 @@ guardNextServer();
 // Started by scripts/start.js: stop (flushing every CSV) when the launcher goes away, even if it was killed.
 if (typeof process.send === 'function') {
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  // …and tell it when the flows have started (it prints its ready line once HTTP answers too).
+  try {
+    require.main.require('@node-red/util').events.on('flows:started', () => process.connected && process.send({ event: 'flows-started' }));
+  } catch {
+    // another Node-RED layout: the launcher then prints no ready line
+  }
 }
 
 module.exports = {

@@ -1,55 +1,56 @@
 /**
- * CMX path bench: Scanning API posts over real HTTP on loopback → cmx-receiver → csv-store
- * (cmxData.csv, the SPEC columns) → sink, against Node-RED's own `http in` (POST) → `http
- * response` in the same run.
+ * CMX path bench: the application as `npm start` runs it (scripts/start.js: Node-RED 4, the
+ * supplied flow, cmx-receiver → csv-store cmxData.csv → correlate) against a bare `node:http`
+ * server (lib/bare-cmx.ts) that parses the same posts and appends the same 17-column rows, in the
+ * same run. Posts come from a child process (lib/cmx-sender.ts) over keep-alive connections: 500
+ * observations each, v2.0 DevicesSeen and v3 WiFi alternating, about a pool of BENCH_CMX_DEVICES
+ * devices (20,000; 0: every observation a new device, which makes the correlator hold them all).
  *
- * Node-RED runs in this process through node-red-node-test-helper (its sinon spies removed, see
- * lib/red.ts). The helper does not serve RED.httpNode (a fresh express app per flow load), so this
- * bench serves it itself: an http.Server on 127.0.0.1 whose handler is the current flow's
- * RED.httpNode. The posts come from a child process (lib/cmx-sender.ts) with keep-alive
- * connections, so the load generator does not share this process's CPU.
+ * (1) Stored throughput: POSTS posts from 4 connections, each sending its next post when answered;
+ *     observations stored per second = rows in the CSV file ÷ time from the first POST to the last
+ *     row in the file. App and bare server alternate, REPS times; the ratio of each pair and their
+ *     median. First both take the same warm-up posts and their rows are compared.
+ * (2) POST answer times at 20 posts/s (open loop) for PACED_S seconds, app and bare server.
+ * (3) SIGKILL mid-load: the app is flooded, killed (whole process group) after KILL_AFTER_S,
+ *     restarted on the same folders; every observation of a post answered 202 must be in
+ *     cmxData.csv once (lost and duplicated counted).
+ * (4) Memory at a burst of BURST_OBS observations: posts from 16 connections as fast as the app
+ *     answers (503s are retried after Retry-After, as Meraki does); peak RSS of the Node-RED
+ *     process (VmHWM), and RSS once everything is stored.
  *
- * (1) Stored throughput: posts of 500 observations (v2.0 DevicesSeen and v3 WiFi alternating),
- *     sent by a few connections as fast as they are answered. Ours: observations stored (messages
- *     out of csv-store at the sink; the CSV is checked to hold header + exactly that many rows)
- *     ÷ time from the first POST to the last row stored. Baseline: `http in` → `http response`
- *     (which answers with the parsed body, as that flow does), and `http in` → `change` (payload =
- *     "accepted") → `http response`; posts/s and the observations they carried per second.
- * (2) POST answer times while storing: open loop, 20 posts/s of 500 observations; p50/p99/max at
- *     the client; the same for the `http in` → `http response` baseline.
- * (3) A ~20 MB post while 500-observation posts keep arriving at 20/s: its status, and the small
- *     posts' answer times while it is read, parsed, normalised and stored, next to the time
- *     JSON.parse of the same text takes (in the sender child, and in this process beforehand).
+ * Profiling: BENCH_CMX_PROF=<dir> starts the app of part (1) with `--cpu-prof` into <dir> and
+ * prints the top functions when it stops (bench/lib/cpuprofile.ts).
  *
- * A measurement, not a test: nothing here asserts a timing. Runs alone with `tsx bench/cmx-path.ts`
- * or through `npm run bench -- cmx`. Sizes: BENCH_CMX_POSTS (default 400), BENCH_CMX_PACED_S
- * (default 15), BENCH_CMX_BIG_MB (default 20); BENCH_CMX_PARTS (default "1,2,3") picks parts.
+ * A measurement, not a test: nothing here asserts a timing; the exit code is non-zero only when a
+ * figure is meaningless (rows missing, posts refused) or acknowledged data was lost.
+ * `npm run bench -- cmx-path`; sizes: BENCH_CMX_POSTS (400), BENCH_CMX_REPS (3), BENCH_CMX_PACED_S
+ * (15), BENCH_CMX_KILL_AFTER_S (4), BENCH_CMX_BURST_OBS (1,000,000); BENCH_CMX_PARTS (1,2,3,4).
  */
 import { fork, ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { bigV3Post, BIG_NETWORK_ID, CMX_COLUMNS, mixedPost, SECRET, VALIDATOR } from './lib/cmx-posts';
-import * as red from './lib/red';
-import { collectGarbage, heading, int, line, median, pct } from './lib/report';
+import { CMX_COLUMNS, DEVICES_SEEN, mixedRowKeys, SECRET, VALIDATOR } from './lib/cmx-posts';
 import { stopChild } from './lib/child';
+import { summarise, print } from './lib/cpuprofile';
+import { heading, int, line, median } from './lib/report';
+import { App, startApp } from '../test/support/app';
 
 const POSTS = Number(process.env.BENCH_CMX_POSTS) || 400;
+const REPS = Number(process.env.BENCH_CMX_REPS) || 3;
 const PACED_S = Number(process.env.BENCH_CMX_PACED_S) || 15;
-const BIG_MB = Number(process.env.BENCH_CMX_BIG_MB) || 20;
-/** which parts to run, e.g. BENCH_CMX_PARTS=1 for a profile of the throughput part alone */
-const PARTS = (process.env.BENCH_CMX_PARTS || '1,2,3').split(',').map((x) => x.trim());
+const KILL_AFTER_S = Number(process.env.BENCH_CMX_KILL_AFTER_S) || 4;
+const BURST_OBS = Number(process.env.BENCH_CMX_BURST_OBS) || 1_000_000;
+const PARTS = (process.env.BENCH_CMX_PARTS || '1,2,3,4').split(',').map((x) => x.trim());
+const PROF_DIR = process.env.BENCH_CMX_PROF ? path.resolve(process.env.BENCH_CMX_PROF) : '';
 const OBS = 500;
 const CONCURRENCY = 4;
 const RATE = 20;
-/** give up on a run when its sink has not moved for this long */
-const STALL_MS = 15_000;
+const STALL_MS = 20_000;
 
+const TARGET_RATIO = 0.6;
 const TARGET_OBS_S = 100_000;
-const TARGET_P99_MS = 50;
 
-/** Something made a figure meaningless (lost rows, rejected posts, wrong CSV): exit non-zero. */
 let broken = false;
 function problem(text: string): void {
   broken = true;
@@ -60,16 +61,14 @@ function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** nearest-rank percentile */
 function pctl(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-function ms(x: number): string {
-  return Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a';
-}
+const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a');
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 
 function latencies(xs: number[]): string {
   return `p50 ${ms(pctl(xs, 50))}, p99 ${ms(pctl(xs, 99))}, max ${ms(Math.max(...xs))}  (${xs.length} posts)`;
@@ -80,162 +79,89 @@ function statusText(s: Record<string, number>): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// the HTTP server in front of the current flow's RED.httpNode
+// rows in a CSV file, counted as the file grows
 
-let httpNode: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
-
-/** A module for helper.load that only captures the flow's RED.httpNode. */
-function captureHttpNode(RED: any): void {
-  httpNode = RED.httpNode;
+interface Rows {
+  /** data rows (lines after the header) now */
+  count(): number;
+  /** resolves with the epoch ms at which the file held `target` rows; rejects when it stalls */
+  until(target: number, what: string): Promise<number>;
 }
 
-function startServer(): Promise<{ server: http.Server; base: string }> {
-  const server = http.createServer((req, res) => {
-    if (httpNode) httpNode(req, res);
-    else {
-      res.statusCode = 503;
-      res.end();
+function rowsOf(file: string): Rows {
+  let off = 0;
+  let lines = 0;
+  const buf = Buffer.alloc(1 << 20);
+  const poll = (): void => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return;
     }
-  });
-  // longer than any pause between parts: a keep-alive connection the server closes just as the
-  // sender reuses it would fail a post (ECONNRESET) for reasons that have nothing to do with the flow
-  server.keepAliveTimeout = 120_000;
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      resolve({ server, base: `http://127.0.0.1:${port}` });
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// the flow: /cmx → cmx-receiver → csv-store → sink; /base → http response; /base-ack → change → http response
-
-async function loadFlow(csvFile: string): Promise<void> {
-  const flow = [
-    {
-      id: 'cmx', type: 'cmx-receiver', name: '', path: '/cmx', minRssi: '15', apMacs: '', radio: 'both',
-      anonymise: false, hashFormat: 'mac', maxBodyMB: '25', wires: [['store']],
-    },
-    { id: 'store', type: 'csv-store', name: '', filename: csvFile, columns: CMX_COLUMNS, serve: false, wires: [['sink']] },
-    { id: 'sink', type: 'helper' },
-    { id: 'baseIn', type: 'http in', name: '', url: '/base', method: 'post', upload: false, swaggerDoc: '', wires: [['baseOut']] },
-    { id: 'baseOut', type: 'http response', name: '', statusCode: '202', headers: {}, wires: [] },
-    { id: 'ackIn', type: 'http in', name: '', url: '/base-ack', method: 'post', upload: false, swaggerDoc: '', wires: [['ack']] },
-    {
-      id: 'ack', type: 'change', name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'accepted', tot: 'str' }],
-      action: '', property: '', from: '', to: '', reg: false, wires: [['ackOut']],
-    },
-    { id: 'ackOut', type: 'http response', name: '', statusCode: '202', headers: {}, wires: [] },
-  ];
-  httpNode = null;
-  await red.load(
-    [captureHttpNode, red.coreHttpNodes(), red.coreChangeNode(), red.ourNode('cmx-receiver'), red.ourNode('csv-store')],
-    flow,
-    { cmx: { validator: VALIDATOR, secret: SECRET } },
-  );
-}
-
-interface Sink {
-  readonly count: number;
-  /** epoch ms of the last row that arrived */
-  readonly last: number;
-  /** Resolves with the epoch time of the last row once `target` rows arrived; rejects when the count stops moving. */
-  done(target: number, what: string): Promise<number>;
-}
-
-/** Counts the rows (messages out of csv-store) at the sink helper node. */
-function sinkTracker(id: string): Sink {
-  let count = 0;
-  let last = 0;
-  red.getNode(id).on('input', () => {
-    count += 1;
-    last = epochNow();
-  });
+    try {
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, off);
+        if (n <= 0) break;
+        for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines += 1;
+        off += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const count = (): number => {
+    poll();
+    return Math.max(0, lines - 1);
+  };
   return {
-    get count() {
-      return count;
-    },
-    get last() {
-      return last;
-    },
-    done(target, what) {
-      return new Promise<number>((resolve, reject) => {
+    count,
+    until(target, what) {
+      return new Promise((resolve, reject) => {
         let seen = -1;
         let since = Date.now();
-        const check = setInterval(() => {
-          if (count >= target) {
-            clearInterval(check);
-            resolve(last);
-          } else if (count !== seen) {
-            seen = count;
+        const check = (): void => {
+          const c = count();
+          if (c >= target) return resolve(epochNow());
+          if (c !== seen) {
+            seen = c;
             since = Date.now();
           } else if (Date.now() - since > STALL_MS) {
-            clearInterval(check);
-            reject(new Error(`${what}: stalled at ${int(count)} of ${int(target)} rows`));
+            return reject(new Error(`${what}: stalled at ${int(c)} of ${int(target)} rows`));
           }
-        }, 5);
+          setTimeout(check, 10);
+        };
+        check();
       });
     },
   };
 }
 
-/** Posts answered 202 (accepted, so each must give OBS rows); a problem when not all were. */
-function accepted(what: string, r: { statuses: Record<string, number>; errors?: Record<string, number> }, sent: number): number {
-  const n = r.statuses['202'] ?? 0;
-  if (n !== sent) {
-    const errs = r.errors && Object.keys(r.errors).length ? `; failed requests: ${statusText(r.errors)}` : '';
-    problem(`${what} answered ${statusText(r.statuses)}${errs}, expected ${sent}× 202`);
-  }
-  return n;
-}
-
-/** Header check and row count of a CSV file (its lines, header excluded). */
-function csvRows(file: string): { header: string; rows: number; ends: boolean } {
-  if (!fs.existsSync(file)) return { header: '', rows: 0, ends: true };
-  const buf = fs.readFileSync(file);
-  let lines = 0;
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines += 1;
-  const nl = buf.indexOf(10);
-  return {
-    header: buf.subarray(0, nl < 0 ? buf.length : nl).toString('utf8'),
-    rows: Math.max(0, lines - 1),
-    ends: buf.length === 0 || buf[buf.length - 1] === 10,
-  };
-}
-
-function checkCsv(file: string, expected: number, what: string): boolean {
-  const c = csvRows(file);
-  const ok = c.header === CMX_COLUMNS && c.rows === expected && c.ends;
-  if (!ok) problem(`${what}: cmxData.csv has header "${c.header.slice(0, 80)}" and ${int(c.rows)} rows, expected the SPEC header + ${int(expected)}`);
-  return ok;
-}
-
 // ---------------------------------------------------------------------------------------------
-// the sender child
+// children: the sender and the bare server
 
-type Sample = [start: number, ms: number, status: number];
-
-interface Sender {
+interface Child {
+  proc: ChildProcess;
+  port: number;
   request<T = any>(msg: Record<string, unknown>): Promise<T>;
   send(msg: Record<string, unknown>): void;
   stop(): Promise<void>;
 }
 
-async function startSender(): Promise<Sender> {
-  // the same TypeScript loader as this process (tsx), without any profiling flags
-  const execArgv = process.execArgv.filter((a) => !/^--(cpu-prof|prof|heap-prof|inspect)/.test(a));
-  const proc: ChildProcess = fork(path.join(__dirname, 'lib', 'cmx-sender.ts'), [], {
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+async function startChild(file: string): Promise<Child> {
+  const execArgv = process.execArgv.filter((a) => !/^--(cpu-prof|prof|heap-prof|inspect|expose-gc)/.test(a));
+  const proc = fork(path.join(__dirname, 'lib', file), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: (m: any) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  let port = 0;
   await new Promise<void>((resolve, reject) => {
     proc.once('error', reject);
-    proc.once('exit', (code) => reject(new Error(`sender child exited (${code}) before it was ready`)));
+    proc.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready`)));
     proc.on('message', (m: any) => {
-      if (m?.type === 'ready') resolve();
+      if (m?.type === 'ready') {
+        port = m.port ?? 0;
+        resolve();
+      }
       const p = pending.get(m?.id);
       if (!p) return;
       pending.delete(m.id);
@@ -245,9 +171,11 @@ async function startSender(): Promise<Sender> {
   });
   proc.removeAllListeners('exit');
   proc.once('exit', () => {
-    for (const p of pending.values()) p.reject(new Error('sender child exited'));
+    for (const p of pending.values()) p.reject(new Error(`${file} exited`));
   });
   return {
+    proc,
+    port,
     request(msg) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -255,16 +183,12 @@ async function startSender(): Promise<Sender> {
         proc.send({ ...msg, id });
       });
     },
-    send(msg) {
-      proc.send(msg);
-    },
+    send: (msg) => proc.send(msg),
     stop: () => stopChild(proc),
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// (1) stored throughput
-
+type Sample = [start: number, ms: number, status: number, post?: number];
 interface Burst {
   t0: number;
   tEnd: number;
@@ -272,223 +196,271 @@ interface Burst {
   statuses: Record<string, number>;
   errors: Record<string, number>;
   samples: Sample[];
+  retries: number;
 }
 
-let postNo = 0; // every post of the run has its own clients and times
+let postNo = 0;
 
-async function burstOurs(sender: Sender, base: string, posts: number, csvFile: string): Promise<{ rate: number; acceptRate: number; stored: number; tStore: number; cpuMs: number; b: Burst }> {
-  await loadFlow(csvFile);
-  try {
-    const sink = sinkTracker('sink');
-    collectGarbage();
-    const cpu0 = process.cpuUsage();
-    const b = await sender.request<Burst>({ type: 'burst', url: `${base}/cmx`, first: postNo, posts, obs: OBS, concurrency: CONCURRENCY });
-    postNo += posts;
-    const target = accepted('cmx-receiver', b, posts) * OBS;
-    const tEnd = await sink.done(target, 'cmx-receiver → csv-store');
-    const cpu = process.cpuUsage(cpu0);
-    await new Promise((r) => setTimeout(r, 50)); // anything unexpected would show up now
-    if (sink.count !== target) problem(`sink got ${int(sink.count)} rows, expected ${int(target)}`);
-    checkCsv(csvFile, target, 'throughput run');
-    return {
-      rate: target / ((tEnd - b.t0) / 1000),
-      acceptRate: target / ((b.tEnd - b.t0) / 1000),
-      stored: sink.count,
-      tStore: tEnd - b.t0,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      b,
-    };
-  } finally {
-    await red.unload();
+function allAccepted(what: string, b: { statuses: Record<string, number>; errors?: Record<string, number> }, sent: number): number {
+  const n = b.statuses['202'] ?? 0;
+  if (n !== sent) {
+    const errs = b.errors && Object.keys(b.errors).length ? `; failed: ${statusText(b.errors)}` : '';
+    problem(`${what} answered ${statusText(b.statuses)}${errs}, expected ${sent}× 202`);
   }
+  return n;
 }
 
-async function burstBase(sender: Sender, base: string, route: string, posts: number, csvFile: string): Promise<{ postsPerS: number; b: Burst }> {
-  await loadFlow(csvFile);
-  try {
-    collectGarbage();
-    const b = await sender.request<Burst>({ type: 'burst', url: `${base}${route}`, first: postNo, posts, obs: OBS, concurrency: CONCURRENCY });
-    postNo += posts;
-    const n = accepted(route, b, posts);
-    return { postsPerS: n / ((b.tEnd - b.t0) / 1000), b };
-  } finally {
-    await red.unload();
+/** The Node-RED process under the launcher (its only child). */
+function nodeRedPid(app: App): number {
+  const pid = app.proc.pid!;
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    const kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (kids.length) return Number(kids[0]);
   }
+  throw new Error('Node-RED process not found');
 }
 
-async function throughput(sender: Sender, base: string, tmp: string): Promise<number> {
-  heading(
-    `(1) stored throughput: ${POSTS} posts × ${OBS} observations (v2.0 DevicesSeen / v3 WiFi alternating, ` +
-      `${int(POSTS * OBS)} observations), ${CONCURRENCY} keep-alive connections, each sending its next post when answered`,
-  );
-  // warm-up: a quarter of the size, every route
-  await burstBase(sender, base, '/base', POSTS / 4, path.join(tmp, 'warm-base', 'cmxData.csv'));
-  await burstBase(sender, base, '/base-ack', POSTS / 4, path.join(tmp, 'warm-ack', 'cmxData.csv'));
-  await burstOurs(sender, base, POSTS / 4, path.join(tmp, 'warm-ours', 'cmxData.csv'));
+/** VmRSS and VmHWM (peak) of a process, in kB. */
+function memory(pid: number): { rss: number; peak: number } {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
 
-  const echo = await burstBase(sender, base, '/base', POSTS, path.join(tmp, 'base', 'cmxData.csv'));
-  const ack = await burstBase(sender, base, '/base-ack', POSTS, path.join(tmp, 'ack', 'cmxData.csv'));
-  const ours = await burstOurs(sender, base, POSTS, path.join(tmp, 'tput', 'cmxData.csv'));
+function cpuMs(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, clock ticks of 10 ms
+}
 
-  const mb = (ours.b.bytes / POSTS / 1024).toFixed(0);
-  line('body size', `${mb} KiB per post on average (${(ours.b.bytes / 1048576).toFixed(1)} MiB in all)`);
-  line('http in → http response', `${int(echo.postsPerS)} posts/s = ${int(echo.postsPerS * OBS)} observations/s  (answers with the parsed body)`);
-  line('http in → change → http response', `${int(ack.postsPerS)} posts/s = ${int(ack.postsPerS * OBS)} observations/s  (answers "accepted")`);
-  line('cmx-receiver → csv-store (stored)', `${int(ours.rate)} observations/s = ${int(ours.rate / OBS)} posts/s  ` +
-    `(${int(ours.stored)} rows in ${(ours.tStore / 1000).toFixed(2)} s, first POST → last row stored)`);
-  line('cmx-receiver answers (202)', `${int(ours.acceptRate / OBS)} posts/s = ${int(ours.acceptRate)} observations/s accepted  ` +
-    `(answer times ${latencies(ours.b.samples.filter((s) => s[2] !== 0).map((s) => s[1]))})`);
-  line('Node-RED process CPU (ours)', `${(ours.cpuMs / 1000).toFixed(1)} s in ${(ours.tStore / 1000).toFixed(1)} s ` +
-    `(${pct(ours.cpuMs / ours.tStore)} of one core, GC and I/O threads included)`);
-  line('ratio ours / http in → response', `${(ours.rate / (echo.postsPerS * OBS)).toFixed(2)}`);
-  line('ratio ours / http in → change → …', `${(ours.rate / (ack.postsPerS * OBS)).toFixed(2)}`);
-  line('target', `>= ${int(TARGET_OBS_S)} observations/s stored: ${ours.rate >= TARGET_OBS_S ? 'met' : 'NOT met'}`);
-  line('sanity: cmxData.csv', `header + ${int(POSTS * OBS)} rows: ${csvRows(path.join(tmp, 'tput', 'cmxData.csv')).rows === POSTS * OBS ? 'yes' : 'NO'}`);
-  return ours.rate;
+async function appStart(tmpName: string | null, extra: Record<string, string> = {}, after?: App): Promise<App> {
+  const env: Record<string, string> = { CMX_SECRET: SECRET, CMX_VALIDATOR: VALIDATOR, NODE_RED_LOG_LEVEL: 'warn', ...extra };
+  // node options for the app only (e.g. --max-semi-space-size=64), added to any given here
+  const more = process.env.BENCH_CMX_APP_NODE_OPTIONS;
+  if (more) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${more}`.trim();
+  void tmpName;
+  return startApp(env, { waitFor: /Started flows|subscribed to \/merakimv\/#/, after });
+}
+
+/**
+ * BENCH_CMX_VARIANT=no-correlate: the supplied flow with cmxData.csv's rows not wired into the
+ * correlator (to tell its share apart); by default the flow as supplied.
+ */
+async function variant(app: App): Promise<void> {
+  if (process.env.BENCH_CMX_VARIANT !== 'no-correlate') return;
+  const flows = await (await fetch(`${app.base}/admin/flows`)).json();
+  flows.find((n: any) => n.id === 'cmx-csv').wires = [[]];
+  const res = await fetch(`${app.base}/admin/flows`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows),
+  });
+  if (res.status !== 204) problem(`deploying the variant: ${res.status}`);
+  await new Promise((r) => setTimeout(r, 1000));
+  line('variant', 'cmxData.csv rows not wired into correlate');
 }
 
 // ---------------------------------------------------------------------------------------------
-// (2) answer times at 20 posts/s while storing
+// (1) stored throughput
 
-interface Paced {
-  t0: number;
-  tEnd: number;
-  bytes: number;
-  statuses: Record<string, number>;
-  errors: Record<string, number>;
-  samples: Sample[];
+async function burstInto(sender: Child, url: string, rows: Rows, posts: number, what: string, pid?: number): Promise<{ rate: number; cpu: number; b: Burst }> {
+  const before = rows.count();
+  const cpu0 = pid ? cpuMs(pid) : 0;
+  const b = await sender.request<Burst>({ type: 'burst', url, first: postNo, posts, obs: OBS, concurrency: CONCURRENCY });
+  postNo += posts;
+  const target = before + allAccepted(what, b, posts) * OBS;
+  const tEnd = await rows.until(target, what);
+  const cpu = pid ? cpuMs(pid) - cpu0 : 0;
+  return { rate: (target - before) / ((tEnd - b.t0) / 1000), cpu, b };
 }
 
-async function pacedRun(sender: Sender, base: string, route: string, seconds: number, csvFile: string, ours: boolean): Promise<{ answers: number[]; lagMs: number }> {
-  await loadFlow(csvFile);
-  try {
-    const sink = sinkTracker('sink');
-    const posts = Math.ceil(RATE * seconds);
-    collectGarbage();
-    const p = await sender.request<Paced>({ type: 'paced', url: `${base}${route}`, first: postNo, obs: OBS, rate: RATE, durationMs: seconds * 1000 });
-    postNo += posts;
-    const target = accepted(route, p, posts) * OBS;
-    let lagMs = 0;
-    if (ours) {
-      const tEnd = await sink.done(target, 'paced cmx-receiver → csv-store');
-      lagMs = tEnd - Math.max(...p.samples.map((s) => s[0] + s[1]));
-      await new Promise((r) => setTimeout(r, 50));
-      if (sink.count !== target) problem(`sink got ${int(sink.count)} rows, expected ${int(target)}`);
-      checkCsv(csvFile, target, 'paced run');
-    }
-    return { answers: p.samples.filter((s) => s[2] !== 0).map((s) => s[1]), lagMs };
-  } finally {
-    await red.unload();
+async function sameRows(appFile: string, bareFile: string): Promise<void> {
+  const a = fs.readFileSync(appFile, 'utf8').trimEnd().split('\n');
+  const b = fs.readFileSync(bareFile, 'utf8').trimEnd().split('\n');
+  const sa = a.slice(1).sort();
+  const sb = b.slice(1).sort();
+  const same = a[0] === b[0] && sa.length === sb.length && sa.every((l, i) => l === sb[i]);
+  if (same) line('same rows', `app and bare server wrote the same ${int(sa.length)} rows (sorted) under the same header`);
+  else {
+    const i = sa.findIndex((l, k) => l !== sb[k]);
+    problem(`the app's and the bare server's rows differ (${sa.length} vs ${sb.length}); first difference:\n     app:  ${sa[i]}\n     bare: ${sb[i]}`);
   }
 }
 
-async function answerTimes(sender: Sender, base: string, tmp: string): Promise<number> {
-  heading(`(2) POST answer times while storing: open loop, ${RATE} posts/s × ${OBS} observations (${int(RATE * OBS)} observations/s)`);
-  const ours = await pacedRun(sender, base, '/cmx', PACED_S, path.join(tmp, 'paced-ours', 'cmxData.csv'), true);
-  const baseS = Math.max(5, Math.round(PACED_S * 2 / 3));
-  const echo = await pacedRun(sender, base, '/base', baseS, path.join(tmp, 'paced-base', 'cmxData.csv'), false);
-  line(`http in → http response, ${baseS} s`, latencies(echo.answers));
-  line(`cmx-receiver → csv-store, ${PACED_S} s`, latencies(ours.answers));
-  line('last row stored after last answer', ms(ours.lagMs));
-  const p99 = pctl(ours.answers, 99);
-  line('target', `p99 < ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? 'met' : 'NOT met'}`);
-  return p99;
+async function throughput(sender: Child, bare: Child, tmp: string): Promise<void> {
+  heading(
+    `(1) stored throughput: ${POSTS} posts × ${OBS} observations (v2.0 / v3 alternating) from ${CONCURRENCY} keep-alive ` +
+      `connections, each sending its next post when answered; until the last row is in the CSV file; ${REPS} rounds`,
+  );
+  const prof = { NODE_OPTIONS: `--require ${path.join(__dirname, 'lib', 'cpu-prof-hook.js')}`, BENCH_CPU_PROF_DIR: PROF_DIR };
+  const app = await appStart(null, PROF_DIR ? prof : {});
+  try {
+    await variant(app);
+    const pid = nodeRedPid(app);
+    const appUrl = `${app.base}/cmx`;
+    const bareUrl = `http://127.0.0.1:${bare.port}/cmx`;
+    const appRows = rowsOf(path.join(app.dataDir, 'cmxData.csv'));
+    const bareFile = path.join(tmp, 'bare', 'cmxData.csv');
+    // warm-up with the same posts on both; their rows must agree
+    const warm = Math.max(20, Math.round(POSTS / 4));
+    await bare.request({ type: 'file', file: path.join(tmp, 'bare-warm', 'cmxData.csv') });
+    const first = postNo;
+    await burstInto(sender, appUrl, appRows, warm, 'app warm-up');
+    postNo = first;
+    await burstInto(sender, bareUrl, rowsOf(path.join(tmp, 'bare-warm', 'cmxData.csv')), warm, 'bare warm-up');
+    await sameRows(path.join(app.dataDir, 'cmxData.csv'), path.join(tmp, 'bare-warm', 'cmxData.csv'));
+    await bare.request({ type: 'file', file: bareFile });
+    const bareRows = rowsOf(bareFile);
+    if (PROF_DIR) {
+      // the profile covers the measured rounds only (lib/cpu-prof-hook.js)
+      fs.writeFileSync(path.join(PROF_DIR, 'restart'), '');
+      while (fs.existsSync(path.join(PROF_DIR, 'restart'))) await new Promise((r) => setTimeout(r, 50));
+    }
+    const ratios: number[] = [];
+    const appRates: number[] = [];
+    const bareRates: number[] = [];
+    const appCpu: number[] = [];
+    const bareCpu: number[] = [];
+    for (let r = 0; r < REPS; r++) {
+      const a = await burstInto(sender, appUrl, appRows, POSTS, 'app', pid);
+      const b = await burstInto(sender, bareUrl, bareRows, POSTS, 'bare', bare.proc.pid);
+      ratios.push(a.rate / b.rate);
+      appRates.push(a.rate);
+      bareRates.push(b.rate);
+      appCpu.push((a.cpu / (POSTS * OBS)) * 1000);
+      bareCpu.push((b.cpu / (POSTS * OBS)) * 1000);
+      line(`round ${r + 1}`, `app ${int(a.rate)} obs/s, bare ${int(b.rate)} obs/s, ratio ${(a.rate / b.rate).toFixed(2)}; ` +
+        `CPU µs/obs app ${appCpu[r].toFixed(1)}, bare ${bareCpu[r].toFixed(1)}; app answers ${latencies(a.b.samples.map((s) => s[1]))}`);
+    }
+    line('app (npm start) stored', `${int(median(appRates))} observations/s (median; ${appRates.map(int).join(', ')})`);
+    line('bare node:http + append', `${int(median(bareRates))} observations/s (median; ${bareRates.map(int).join(', ')})`);
+    line('ratio app / bare', `${median(ratios).toFixed(2)} (median; ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+    line('CPU per observation stored', `app ${median(appCpu).toFixed(1)} µs (Node-RED process, all threads), bare ${median(bareCpu).toFixed(1)} µs: ` +
+      `ratio bare/app ${(median(bareCpu) / median(appCpu)).toFixed(2)} (what the stored ratio tends to on an idle machine)`);
+    line('goal', `ratio >= ${TARGET_RATIO}: ${median(ratios) >= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
+      `>= ${int(TARGET_OBS_S)} observations/s: ${median(appRates) >= TARGET_OBS_S ? 'met' : 'NOT met'}`);
+  } finally {
+    await app.stop('SIGTERM');
+    app.cleanup();
+  }
+  if (PROF_DIR) {
+    const files = fs.readdirSync(PROF_DIR).filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(PROF_DIR, f)).sort((x, y) => fs.statSync(y).size - fs.statSync(x).size);
+    if (files[0]) {
+      heading(`CPU profile of the Node-RED process (${files[0]}), the measured rounds (${int(REPS * POSTS * OBS)} observations; the bare server's rounds in between are idle time)`);
+      print(summarise(files[0]), REPS * POSTS * OBS);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// (3) a ~20 MB post among small ones
+// (2) answer times at 20 posts/s
 
-async function bigPost(sender: Sender, base: string, tmp: string): Promise<void> {
-  const bytes = Math.round(BIG_MB * 1024 * 1024 * 0.98); // under 20 MiB, well under the 25 MB limit
-  const prep = await sender.request<{ bytes: number; observations: number; parseMs: number[] }>({ type: 'big-prepare', bytes });
-  heading(
-    `(3) one ${(prep.bytes / 1048576).toFixed(1)} MiB post (v3 WiFi, ${int(prep.observations)} observations) ` +
-      `while ${OBS}-observation posts keep arriving at ${RATE}/s`,
-  );
-  // the same text in this process, before anything runs: parse and normalise for reference
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { normalise, keep, observationFilter, checkPost } = require(path.resolve(__dirname, '..', 'dist', 'src', 'lib', 'scanning.js'));
-  const filter = observationFilter({});
-  const kept = (body: unknown): number => normalise(checkPost(body, SECRET).post).filter((o: unknown) => keep(o, filter)).length;
-  // a v2 and a v3 small post must each give exactly OBS rows
-  for (const n of [0, 1]) {
-    const k = kept(JSON.parse(JSON.stringify(mixedPost(n, OBS))));
-    if (k !== OBS) problem(`a generated post (v${n ? 3 : 2}) gives ${k} observations, not ${OBS}`);
-  }
-  const here = { parse: Infinity, normalise: Infinity, kept: 0 };
-  {
-    const text = bigV3Post(bytes).text;
-    for (let i = 0; i < 2; i++) {
-      let t = performance.now();
-      const body = JSON.parse(text);
-      here.parse = Math.min(here.parse, performance.now() - t);
-      t = performance.now();
-      here.kept = kept(body);
-      here.normalise = Math.min(here.normalise, performance.now() - t);
-    }
-  }
-  if (here.kept !== prep.observations) problem(`the big post normalises to ${here.kept} observations, not ${prep.observations}`);
-  collectGarbage();
-
-  const csvFile = path.join(tmp, 'big', 'cmxData.csv');
-  await loadFlow(csvFile);
+async function answerTimes(sender: Child, bare: Child, tmp: string): Promise<void> {
+  heading(`(2) POST answer times: open loop, ${RATE} posts/s × ${OBS} observations for ${PACED_S} s`);
+  const app = await appStart(null);
   try {
-    const sink = sinkTracker('sink');
-    let bigRows = 0;
-    let tBigStored = 0;
-    red.getNode('sink').on('input', (msg: any) => {
-      if (msg.payload?.networkId === BIG_NETWORK_ID && ++bigRows === prep.observations) {
-        tBigStored = epochNow();
-        sender.send({ type: 'big-stop' });
-      }
-    });
-    const preMs = 1500;
-    const maxMs = 12_000; // small posts stop by then at the latest
-    const cpu0 = process.cpuUsage();
-    const run = sender.request<{ t0: number; tEnd: number; statuses: Record<string, number>; errors: Record<string, number>; samples: Sample[]; big: Sample }>({
-      type: 'big-run', url: `${base}/cmx`, bigUrl: `${base}/cmx`, first: postNo, obs: OBS, rate: RATE, preMs, maxMs,
-    });
-    const r = await run;
-    postNo += r.samples.length;
-    const small = r.samples.length;
-    const bigOk = r.big[2] >= 200 && r.big[2] <= 299;
-    if (!bigOk) problem(`the big post was answered ${r.big[2] || 'not at all'}`);
-    const total = accepted('small posts', r, small) * OBS + (bigOk ? prep.observations : 0);
-    const tAll = await sink.done(total, 'big post and small posts');
-    const cpu = process.cpuUsage(cpu0);
-    await new Promise((res) => setTimeout(res, 50));
-    if (sink.count !== total) problem(`sink got ${int(sink.count)} rows, expected ${int(total)}`);
-    checkCsv(csvFile, total, 'big-post run');
-    if (bigOk && !tBigStored) problem(`only ${int(bigRows)} of the big post's ${int(prep.observations)} rows reached the sink`);
-
-    const bigStart = r.big[0];
-    const bigAnswered = bigStart + r.big[1];
-    const periodEnd = tBigStored || tAll;
-    const before = r.samples.filter((s) => s[2] !== 0 && s[0] + s[1] < bigStart).map((s) => s[1]);
-    const during = r.samples.filter((s) => s[2] !== 0 && s[0] < periodEnd && s[0] + s[1] > bigStart).map((s) => s[1]);
-    const parseChild = median(prep.parseMs);
-    line('big post answered', `${r.big[2]} after ${ms(r.big[1])} (upload of ${(prep.bytes / 1048576).toFixed(1)} MiB included)`);
-    line('big post rows stored', `${int(bigRows)} of ${int(prep.observations)}, the last ${ms(periodEnd - bigStart)} after its POST started ` +
-      `(${ms(periodEnd - bigAnswered)} after its answer)`);
-    line('Node-RED process CPU', `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in ${((tAll - r.t0) / 1000).toFixed(1)} s ` +
-      `(${pct((cpu.user + cpu.system) / 1000 / (tAll - r.t0))} of one core), first small post → last row`);
-    line('JSON.parse of its text', `${ms(parseChild)} in the sender child (median of 3: ${prep.parseMs.map((x) => x.toFixed(0)).join(', ')} ms); ` +
-      `${ms(here.parse)} in this process`);
-    line('normalise() of it, this process', `${ms(here.normalise)} (checkPost + normalise + filter, beforehand, not during the run)`);
-    line('small posts before it', before.length ? latencies(before) : 'none');
-    line('small posts during it', during.length ? latencies(during) : 'none');
-    line('', `("during": overlapping its POST start → its last row stored, ${ms(periodEnd - bigStart)})`);
-    const lastSmall = Math.max(...r.samples.map((s) => s[0]));
-    if (lastSmall < periodEnd - 1000 / RATE) {
-      line('note', `the small posts stopped (${ms(maxMs)} cap) ${ms(periodEnd - lastSmall)} before its last row was stored`);
-    }
-    const worst = during.length ? Math.max(...during) : NaN;
-    const typical = before.length ? median(before) : 0;
-    const blocked = worst - typical;
-    line('claim: blocks ≤ its parse time', `worst small answer ${ms(worst)} − typical ${ms(typical)} = ${ms(blocked)} ` +
-      `vs parse ${ms(parseChild)} (child) / ${ms(here.parse)} (here): ${blocked <= Math.max(parseChild, here.parse) ? 'holds' : 'does NOT hold'}`);
+    await variant(app);
+    const rows = rowsOf(path.join(app.dataDir, 'cmxData.csv'));
+    await burstInto(sender, `${app.base}/cmx`, rows, 40, 'app warm-up');
+    const posts = Math.ceil(RATE * PACED_S);
+    const before = rows.count();
+    const p = await sender.request<Burst>({ type: 'paced', url: `${app.base}/cmx`, first: postNo, obs: OBS, rate: RATE, durationMs: PACED_S * 1000 });
+    postNo += posts;
+    const tEnd = await rows.until(before + allAccepted('app paced', p, posts) * OBS, 'app paced');
+    const lag = tEnd - Math.max(...p.samples.map((s) => s[0] + s[1]));
+    await bare.request({ type: 'file', file: path.join(tmp, 'paced', 'cmxData.csv') });
+    const q = await sender.request<Burst>({ type: 'paced', url: `http://127.0.0.1:${bare.port}/cmx`, first: postNo, obs: OBS, rate: RATE, durationMs: PACED_S * 1000 });
+    postNo += posts;
+    allAccepted('bare paced', q, posts);
+    line('app (npm start)', latencies(p.samples.map((s) => s[1])));
+    line('bare node:http + append', latencies(q.samples.map((s) => s[1])));
+    line('app: last row after last answer', ms(lag));
   } finally {
-    await red.unload();
+    await app.stop('SIGTERM');
+    app.cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) SIGKILL mid-load
+
+async function killTest(sender: Child): Promise<void> {
+  heading(`(3) SIGKILL mid-load: flooded by ${CONCURRENCY} connections, killed after ${KILL_AFTER_S} s, restarted on the same folders`);
+  const app = await appStart(null);
+  let again: App | null = null;
+  try {
+    const file = path.join(app.dataDir, 'cmxData.csv');
+    const first = postNo;
+    const flood = sender.request<{ acked: number[]; statuses: Record<string, number>; errors: Record<string, number> }>({
+      type: 'flood', url: `${app.base}/cmx`, first, obs: OBS, concurrency: CONCURRENCY,
+    });
+    await new Promise((r) => setTimeout(r, KILL_AFTER_S * 1000));
+    const rowsAtKill = rowsOf(file).count();
+    await app.stop('SIGKILL', true);
+    sender.send({ type: 'flood-stop' });
+    const f = await flood;
+    postNo = Math.max(first, ...f.acked) + 64;
+    const t0 = Date.now();
+    again = await appStart(null, {}, app);
+    // replay runs at start: wait until the file stops growing
+    const rows = rowsOf(file);
+    let last = -1;
+    while (rows.count() !== last) {
+      last = rows.count();
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    const restartS = (Date.now() - t0) / 1000;
+    await again.stop('SIGTERM');
+    const counts = new Map<string, number>();
+    const text = fs.readFileSync(file, 'utf8');
+    const all = text.trimEnd().split('\n');
+    if (all[0] !== CMX_COLUMNS) problem(`cmxData.csv header is "${all[0]}"`);
+    for (let i = 1; i < all.length; i++) {
+      const key = all[i].split(',', 2).join(',');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    let lost = 0;
+    for (const p of f.acked) for (const key of mixedRowKeys(p, OBS)) if (!counts.has(key)) lost += 1;
+    let twice = 0;
+    for (const n of counts.values()) if (n > 1) twice += n - 1;
+    line('posts answered before the kill', `${statusText(f.statuses)}${Object.keys(f.errors).length ? `; cut off: ${statusText(f.errors)}` : ''}`);
+    line('acknowledged observations', `${int(f.acked.length * OBS)} (${f.acked.length} posts answered 202)`);
+    line('rows in cmxData.csv at the kill', int(rowsAtKill));
+    line('rows after restart + replay', `${int(all.length - 1)} (restart and replay took ${restartS.toFixed(1)} s)`);
+    line('acknowledged but lost', `${int(lost)}${lost ? '  !!' : ''}`);
+    line('stored twice', `${int(twice)}${twice ? '  !!' : ''}`);
+    if (lost || twice) problem(`${lost} acknowledged observations lost, ${twice} stored twice`);
+  } finally {
+    if (again) again.cleanup();
+    else app.cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) memory at a burst
+
+async function burstMemory(sender: Child): Promise<void> {
+  const posts = Math.ceil(BURST_OBS / OBS);
+  heading(`(4) memory at a burst of ${int(posts * OBS)} observations (${posts} posts, 16 connections, 503 → retried after Retry-After)`);
+  const app = await appStart(null);
+  try {
+    const pid = nodeRedPid(app);
+    const rows = rowsOf(path.join(app.dataDir, 'cmxData.csv'));
+    const idle = memory(pid);
+    let top = 0;
+    const sampler = setInterval(() => {
+      top = Math.max(top, memory(pid).rss);
+    }, 50);
+    const b = await sender.request<Burst>({ type: 'burst', url: `${app.base}/cmx`, first: postNo, posts, obs: OBS, concurrency: 16, retry: true });
+    postNo += posts;
+    const tEnd = await rows.until(allAccepted('burst', b, posts) * OBS, 'burst');
+    clearInterval(sampler);
+    const m = memory(pid);
+    line('Node-RED RSS before', mb(idle.rss));
+    line('peak RSS during the burst', `${mb(Math.max(top, m.peak))} (VmHWM)`);
+    line('RSS once all is stored', mb(m.rss));
+    line('stored', `${int(posts * OBS)} observations in ${((tEnd - b.t0) / 1000).toFixed(1)} s; ${b.retries} posts answered 503 first and retried`);
+  } finally {
+    await app.stop('SIGTERM');
+    app.cleanup();
   }
 }
 
@@ -498,22 +470,21 @@ export async function run(): Promise<void> {
   const started = Date.now();
   const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`CMX path bench (Node.js ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? '?'})`);
-  console.log('  Node-RED runtime via node-red-node-test-helper (sinon spies removed after load), RED.httpNode served by an');
-  console.log('  http.Server on 127.0.0.1; posts sent from a child process over keep-alive connections; runtime logging off');
+  console.log('  the app as npm start runs it (scripts/start.js, supplied flow) vs a bare node:http server + append (bench/lib/bare-cmx.ts)');
+  console.log(`  posts about ${DEVICES_SEEN > 0 ? `a pool of ${int(DEVICES_SEEN)} devices seen again and again` : 'a new device per observation'} (BENCH_CMX_DEVICES), recent times`);
   const loadStart = load();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cmx-'));
-  await red.start();
-  const { server, base } = await startServer();
-  const sender = await startSender();
+  if (PROF_DIR) fs.mkdirSync(PROF_DIR, { recursive: true });
+  const sender = await startChild('cmx-sender.ts');
+  const bare = await startChild('bare-cmx.ts');
   try {
-    if (PARTS.includes('1')) await throughput(sender, base, tmp);
-    if (PARTS.includes('2')) await answerTimes(sender, base, tmp);
-    if (PARTS.includes('3')) await bigPost(sender, base, tmp);
+    if (PARTS.includes('1')) await throughput(sender, bare, tmp);
+    if (PARTS.includes('2')) await answerTimes(sender, bare, tmp);
+    if (PARTS.includes('3')) await killTest(sender);
+    if (PARTS.includes('4')) await burstMemory(sender);
   } finally {
     await sender.stop();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await red.stop();
+    await bare.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   console.log(`\n  load average ${load()} (at the start: ${loadStart}); the bench shares the machine with whatever else runs`);

@@ -6,15 +6,17 @@
  *     messages into pass-through → pass-through → sink (Node-RED's bare delivery cost). Warm-up,
  *     then alternating repetitions; medians and their ratio.
  * (b) End to end over MQTT: an aedes broker and an mqtt.js publisher in a child process (QoS 0,
- *     as fast as the client allows); here Node-RED's own `mqtt in` → sink (baseline) versus
- *     `mqtt in` → mv-sense-parse → activity-detector → csv-store (mvData.csv) → sink. Timed from
- *     the first publish until the sink has every message (baseline) or every activity (ours).
+ *     as fast as the client allows); here a raw mqtt.js subscriber (JSON.parse of each payload, no
+ *     Node-RED: the ceiling), Node-RED's own `mqtt in` → sink (baseline) versus `mqtt in` →
+ *     mv-sense-parse → activity-detector → csv-store (mvData.csv) → sink. Timed from the first
+ *     publish until the sink has every message (baselines) or every activity (ours).
  *
  * A measurement, not a test: nothing here asserts a timing. Runs alone with `tsx bench/mv-path.ts`
  * or through `npm run bench` (bench/run.ts). Sizes: BENCH_MV_MESSAGES (default 200000),
  * BENCH_MV_MQTT_MESSAGES (default 100000).
  */
 import { fork, ChildProcess } from 'child_process';
+import mqtt from 'mqtt';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -210,6 +212,32 @@ interface MqttRun {
   csvOk?: boolean;
 }
 
+/** The ceiling: an mqtt.js client in this process, no Node-RED; each payload JSON-parsed as `mqtt in` (auto-detect) does. */
+async function rawRun(child: Child, approx: number, run: number): Promise<MqttRun> {
+  const s = scenario(approx);
+  const clientId = `bench-raw-${run}`;
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${child.port}`, { clientId, clean: true });
+  try {
+    let count = 0;
+    let tLast = 0;
+    client.on('message', (_topic, payload) => {
+      JSON.parse(payload.toString());
+      if (++count === s.messages) tLast = performance.timeOrigin + performance.now();
+    });
+    await client.subscribeAsync('/merakimv/#', { qos: 0 });
+    collectGarbage();
+    const { started, published } = child.publish(clientId, approx);
+    const t0 = await started;
+    const end = Date.now() + STALL_MS * 4;
+    while (count < s.messages && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    if (count < s.messages) problem(`raw subscriber got ${count} of ${s.messages} messages`);
+    const tPub = await published;
+    return { rate: s.messages / ((tLast - t0) / 1000), publishRate: s.messages / ((tPub - t0) / 1000) };
+  } finally {
+    await client.endAsync();
+  }
+}
+
 async function mqttRun(child: Child, variant: 'ours' | 'base', approx: number, run: number, tmp: string): Promise<MqttRun> {
   const s = scenario(approx);
   const clientId = `bench-nodered-${variant}-${run}`;
@@ -276,21 +304,27 @@ async function overMqtt(): Promise<{ ours: number; base: number }> {
         `Node-RED's mqtt in (datatype auto-detect) in this process`,
     );
     let run = 0;
-    await mqttRun(child, 'base', MQTT_MESSAGES / 4, run++, tmp); // warm-up
+    await rawRun(child, MQTT_MESSAGES / 4, run++); // warm-up
+    await mqttRun(child, 'base', MQTT_MESSAGES / 4, run++, tmp);
     await mqttRun(child, 'ours', MQTT_MESSAGES / 4, run++, tmp);
+    const raw: MqttRun[] = [];
     const base: MqttRun[] = [];
     const ours: MqttRun[] = [];
     for (let i = 0; i < MQTT_REPS; i++) {
+      raw.push(await rawRun(child, MQTT_MESSAGES, run++));
       base.push(await mqttRun(child, 'base', MQTT_MESSAGES, run++, tmp));
       ours.push(await mqttRun(child, 'ours', MQTT_MESSAGES, run++, tmp));
     }
-    const b = median(base.map((r) => r.rate));
-    const o = median(ours.map((r) => r.rate));
-    const runs = (rs: MqttRun[]) => rs.map((r) => int(r.rate)).join(', ');
-    const pub = (rs: MqttRun[]) => int(median(rs.map((r) => r.publishRate)));
+    const r = median(raw.map((x) => x.rate));
+    const b = median(base.map((x) => x.rate));
+    const o = median(ours.map((x) => x.rate));
+    const runs = (rs: MqttRun[]) => rs.map((x) => int(x.rate)).join(', ');
+    const pub = (rs: MqttRun[]) => int(median(rs.map((x) => x.publishRate)));
+    line('raw mqtt.js subscriber', `${rate(r)}  (median of ${MQTT_REPS}; runs ${runs(raw)}; publisher ${pub(raw)} msg/s)`);
     line('mqtt in → sink', `${rate(b)}  (median of ${MQTT_REPS}; runs ${runs(base)}; publisher ${pub(base)} msg/s)`);
     line('mqtt in → parse → detect → csv', `${rate(o)}  (median of ${MQTT_REPS}; runs ${runs(ours)}; publisher ${pub(ours)} msg/s)`);
     line('ratio ours / mqtt in', `${(o / b).toFixed(2)}  (${pct(o / b)})`);
+    line('ratio ours / raw mqtt.js', `${(o / r).toFixed(2)}  (${pct(o / r)}); mqtt in / raw ${(b / r).toFixed(2)}`);
     line('target (issue)', `ours >= ${pct(TARGET_RATIO)} of mqtt in: ${o / b >= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
       `ours >= ${int(TARGET_RATE)} msg/s: ${o >= TARGET_RATE ? 'met' : 'NOT met'}`);
     const okRuns = ours.filter((r) => r.csvOk).length;

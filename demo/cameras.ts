@@ -9,6 +9,17 @@ export interface DemoZone {
   label: string;
 }
 
+/** A crossing line drawn on a camera (Areas & Lines); see crossings.ts for its traffic. */
+export interface DemoLine {
+  /** boundary id as the Dashboard API gives it */
+  id: string;
+  name: string;
+  /** people through it in a busy hour, both ways */
+  rate: number;
+  /** drawn the other way round: its `crossing_in` leaves the building */
+  reversed?: boolean;
+}
+
 export interface DemoCamera {
   serial: string;
   name: string;
@@ -16,6 +27,8 @@ export interface DemoCamera {
   /** network the camera belongs to (default: one per two cameras, see cameraNetworkId) */
   networkId?: string;
   zones: DemoZone[];
+  /** crossing lines (only the entrance camera has some) */
+  lines?: DemoLine[];
 }
 
 /** A zone label from "a stranger": the dashboard must show it as text, never run it. */
@@ -33,6 +46,11 @@ export const DEFAULT_CAMERAS: readonly DemoCamera[] = Object.freeze([
       { id: '0', label: 'Full Frame' },
       { id: '747034588190081129', label: 'Reception desk' },
       { id: '747034588190081130', label: HOSTILE_TEXT },
+    ],
+    lines: [
+      { id: 'k74272e', name: 'Main entrance', rate: 150 },
+      { id: 'k74272f', name: 'Side door', rate: 40, reversed: true },
+      { id: 'k742730', name: HOSTILE_TEXT, rate: 8 },
     ],
   },
   {

@@ -16,6 +16,14 @@
  *   both URLs open a small page of this server showing the "footage" at that time
  * - GET  /devices/{serial}/camera/sense, /organizations, /organizations/{id}/devices,
  *   /networks/{id}/devices: enough for a "test the key" or "pick a camera" button
+ * - GET  /networks/{networkId}                         {id, organizationId, name, ...}
+ * - GET  /organizations/{id}/camera/boundaries/lines/byDevice?serials[]=
+ *                                                      [{serial, networkId, boundaries: [{id, name, type: "line", vertices, directionVertex}]}]
+ * - GET  /organizations/{id}/camera/detections/history/byBoundary/byInterval?boundaryIds[]=&ranges[]interval=
+ *   &ranges[]startTime=&ranges[]endTime=[&boundaryTypes[]=][&perPage=]: [{boundaryId, type: "line", results:
+ *   [{startTime, endTime, objectType, in, out}]}] from the same model the simulator publishes
+ *   (crossings.ts); perPage 1–1000 (default 1000) result rows a page, the next page in a
+ *   `Link: <…&startingAfter=…>; rel=next` header; 400 for missing or malformed parameters
  *
  * Runs alone too: `npx tsx demo/fake-meraki-api.ts` (MERAKI_API_KEY, FAKE_API_PORT).
  */
@@ -23,6 +31,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { cameraNetworkId, DEFAULT_CAMERAS, DemoCamera, hash32 } from './cameras';
+import { countCrossings } from './crossings';
 import { renderSnapshot } from './snapshot-png';
 
 export type { DemoCamera, DemoZone } from './cameras';
@@ -229,6 +238,93 @@ export async function startFakeMerakiApi(opts: FakeMerakiApiOptions): Promise<Fa
     return { status: 202, body: { url: `${origin}/snapshots/${token}.png`, expiry: `Access to the image will expire at ${isoSeconds(expiresAt)}.` } };
   }
 
+  function linesByDevice(query: URLSearchParams): Reply {
+    const wanted = query.getAll('serials[]').map((x) => x.toUpperCase());
+    const list = cameras.filter((c) => c.lines?.length && (wanted.length === 0 || wanted.includes(c.serial.toUpperCase())));
+    return {
+      status: 200,
+      body: list.map((c) => ({
+        serial: c.serial,
+        networkId: c.networkId,
+        boundaries: (c.lines ?? []).map((l, i) => ({
+          id: l.id,
+          name: l.name,
+          type: 'line',
+          vertices: [{ x: 0.2 + i * 0.2, y: 0.3 }, { x: 0.2 + i * 0.2, y: 0.9 }],
+          directionVertex: { x: 0.3 + i * 0.2, y: 0.6 },
+        })),
+      })),
+    };
+  }
+
+  /** `ranges[]interval=…&ranges[]startTime=…` (or `ranges[][interval]=…`) → one object per range, as Rails reads them. */
+  function readRanges(query: URLSearchParams): Record<string, string>[] {
+    const ranges: Record<string, string>[] = [];
+    for (const [k, v] of query) {
+      const m = /^ranges\[\](?:\[(\w+)\]|(\w+))$/.exec(k);
+      if (!m) continue;
+      const field = m[1] ?? m[2];
+      const last = ranges[ranges.length - 1];
+      if (!last || field in last) ranges.push({ [field]: v });
+      else last[field] = v;
+    }
+    return ranges;
+  }
+
+  function byInterval(query: URLSearchParams): Reply {
+    const ids = query.getAll('boundaryIds[]');
+    if (ids.length === 0) return errors(400, "'boundaryIds' must be given");
+    const ranges = readRanges(query);
+    if (ranges.length === 0) return errors(400, "'ranges' must be given");
+    const perPageText = query.get('perPage') ?? '1000';
+    const perPage = Number(perPageText);
+    if (!/^\d+$/.test(perPageText) || perPage < 1 || perPage > 1000) return errors(400, "'perPage' must be an integer from 1 to 1000");
+    const types = query.getAll('boundaryTypes[]');
+    for (const t of types) if (t !== 'person' && t !== 'vehicle') return errors(400, "'boundaryTypes' must be person or vehicle");
+    const now = Date.now();
+    const rows: { boundaryId: string; startTime: string; endTime: string; objectType: string; in: number; out: number }[] = [];
+    for (const r of ranges) {
+      const start = parseIso(r.startTime);
+      const end = parseIso(r.endTime);
+      const interval = Number(r.interval);
+      if (start === null || end === null || end <= start) return errors(400, "each range needs a 'startTime' before its 'endTime' (ISO 8601)");
+      if (!Number.isInteger(interval) || interval < 60 || interval > 86_400) return errors(400, "each range needs an 'interval' in seconds (60 to 86400)");
+      if ((end - start) / (interval * 1000) > 1000) return errors(400, 'too many intervals in a range');
+      for (const id of ids) {
+        const found = cameras.flatMap((c) => (c.lines ?? []).filter((l) => l.id === id).map((l) => ({ c, l })))[0];
+        if (!found) continue;
+        for (let t = start; t < end; t += interval * 1000) {
+          const to = Math.min(end, t + interval * 1000);
+          for (const type of types.length ? types : ['person']) {
+            const n = type === 'person' && t < now ? countCrossings(found.c.serial, found.l, t, to, now) : { in: 0, out: 0 };
+            rows.push({ boundaryId: id, startTime: isoSeconds(t), endTime: isoSeconds(to), objectType: type, ...n });
+          }
+        }
+      }
+    }
+    const after = query.get('startingAfter');
+    const from = after === null ? 0 : Number(Buffer.from(after, 'base64url').toString('utf8').replace(/^row:/, ''));
+    if (!Number.isInteger(from) || from < 0 || from > rows.length) return errors(400, "'startingAfter' is not valid");
+    const page = rows.slice(from, from + perPage);
+    const body: { boundaryId: string; type: string; results: unknown[] }[] = [];
+    for (const { boundaryId, ...result } of page) {
+      const last = body[body.length - 1];
+      if (last && last.boundaryId === boundaryId) last.results.push(result);
+      else body.push({ boundaryId, type: 'line', results: [result] });
+    }
+    const headers: Record<string, string> = {};
+    const link = (start: number): string => {
+      const q = new URLSearchParams(query);
+      q.delete('startingAfter');
+      if (start > 0) q.set('startingAfter', Buffer.from(`row:${start}`).toString('base64url'));
+      return `${origin}/api/v1/organizations/${ORGANIZATION_ID}/camera/detections/history/byBoundary/byInterval?${q.toString()}`;
+    };
+    const links = [`<${link(0)}>; rel=first`];
+    if (from + perPage < rows.length) links.push(`<${link(from + perPage)}>; rel=next`);
+    headers.Link = links.join(', ');
+    return { status: 200, body, headers };
+  }
+
   /** /api/v1 routes: [endpoint name, reply] or null when no route matches. */
   function apiRoute(method: string, rest: string[], query: URLSearchParams, body: Record<string, unknown>): [string, () => Reply] | null {
     const camera = (serial: string): (typeof cameras)[number] | undefined => bySerial.get(decodeURIComponent(serial).toUpperCase());
@@ -257,6 +353,22 @@ export async function startFakeMerakiApi(opts: FakeMerakiApiOptions): Promise<Fa
           return list.length ? { status: 200, body: list.map(device) } : NOT_FOUND();
         },
       ];
+    }
+    if (method === 'GET' && rest.length === 2 && a === 'networks') {
+      return [
+        'GET /networks/{networkId}',
+        () => {
+          const id = decodeURIComponent(b);
+          if (!cameras.some((c) => c.networkId === id)) return NOT_FOUND();
+          return { status: 200, body: { id, organizationId: ORGANIZATION_ID, name: networkSlug(id), productTypes: ['camera', 'wireless'], timeZone: 'Europe/London', tags: [] } };
+        },
+      ];
+    }
+    if (method === 'GET' && rest.length === 6 && a === 'organizations' && c2 === 'camera' && d === 'boundaries' && e === 'lines' && rest[5] === 'byDevice') {
+      return ['GET /organizations/{organizationId}/camera/boundaries/lines/byDevice', () => (b === ORGANIZATION_ID ? linesByDevice(query) : NOT_FOUND())];
+    }
+    if (method === 'GET' && rest.length === 7 && a === 'organizations' && c2 === 'camera' && rest.slice(3).join('/') === 'detections/history/byBoundary/byInterval') {
+      return ['GET /organizations/{organizationId}/camera/detections/history/byBoundary/byInterval', () => (b === ORGANIZATION_ID ? byInterval(query) : NOT_FOUND())];
     }
     if (a !== 'devices' || !b) return null;
     if (method === 'GET' && rest.length === 2) return ['GET /devices/{serial}', withCamera(b, (c) => ({ status: 200, body: device(c) }))];

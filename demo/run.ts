@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CAMERAS } from './cameras';
 import { FakeMerakiApi, startFakeMerakiApi } from './fake-meraki-api';
+import { lineAreas } from './crossings';
 import { cameraApMap, Simulator, startSimulator } from './simulator';
 
 const root = path.resolve(__dirname, '..');
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
   env.CMX_VALIDATOR ||= 'demo-validator';
   // camera → the AP beside it (cmx-mv-correlate's "camera APs" format), for a flow that reads it
   env.CAMERA_APS ||= cameraApMap(DEFAULT_CAMERAS);
+  // the entrance camera's lines → the lobby (line-counter's "areas" format)
+  env.LINE_AREAS ||= lineAreas(DEFAULT_CAMERAS);
   if (env.MERAKI_API_KEY && env.MERAKI_API_KEY !== DEMO_API_KEY) say('MERAKI_API_KEY is ignored: the demo talks to its own fake Dashboard API');
   env.MERAKI_API_KEY = DEMO_API_KEY;
 
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   const report = async (): Promise<void> => {
     const s = sim?.stats;
     const a = api.stats;
-    const files = await Promise.all(['mvData.csv', 'cmxData.csv', 'correlation.csv'].map(async (f) => `${f} ${(await rows(path.join(dataDir, f))) ?? '–'}`));
+    const files = await Promise.all(['mvData.csv', 'cmxData.csv', 'correlation.csv', 'crossings.csv'].map(async (f) => `${f} ${(await rows(path.join(dataDir, f))) ?? '–'}`));
     if (s) {
       say(
         `${s.phase}: ${s.mqttMessages} MQTT messages (${s.mqttDropped} dropped), ${s.posts} Scanning API posts ` +
@@ -216,7 +219,8 @@ async function main(): Promise<void> {
     `  dashboard         ${site}/ui`,
     `  editor            ${site}/admin`,
     `  summary (JSON)    ${site}/analytics/summary`,
-    `  CSV downloads     ${site}/analytics/mvData.csv  ${site}/analytics/cmxData.csv  ${site}/analytics/correlation.csv`,
+    `  entrances (JSON)  ${site}/analytics/entrances`,
+    `  CSV downloads     ${site}/analytics/mvData.csv  ${site}/analytics/cmxData.csv  ${site}/analytics/correlation.csv  ${site}/analytics/crossings.csv`,
     `  data folder       ${dataDir}`,
     `  MQTT broker       ${mqttUrl.replace(/\/\/[^@/]*@/, '//***@')}  (topics /merakimv/#)`,
     `  fake Meraki API   ${api.baseUrl}  (key ${DEMO_API_KEY})`,

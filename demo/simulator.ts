@@ -11,6 +11,11 @@
  *   filteredDevices > 0). When a group walks up to a camera, one of them often carries a device
  *   that the AP beside that camera hears strongly (rssi 47–60 on the v2 scale, −48…−35 dBm in v3):
  *   that makes correlations.
+ * - The entrance camera's crossing lines (Areas & Lines): people cross them as crossings.ts says
+ *   (more in in the morning, more out in the evening), with a few duplicates and `expired`
+ *   events, some with a seconds `ts`, one line with a hostile label; published on
+ *   `/merakimv/<serial>/crossing/<boundaryId>`. The fake Dashboard API answers byInterval from the
+ *   same model.
  * - Backfill: on start, the last `backfillHours` of camera time are played quickly (past
  *   timestamps, in order, throttled), then the simulation continues in real time.
  *
@@ -18,7 +23,8 @@
  * messages are produced and sent one time step at a time.
  */
 import mqtt, { MqttClient } from 'mqtt';
-import { cameraNetworkId, DEFAULT_CAMERAS, DEMO_NETWORKS, DemoCamera, hash32, HOSTILE_TEXT, prng } from './cameras';
+import { cameraNetworkId, DEFAULT_CAMERAS, DEMO_NETWORKS, DemoCamera, DemoLine, hash32, HOSTILE_TEXT, prng } from './cameras';
+import { DemoCrossing, demoLines, hourCrossings } from './crossings';
 
 export interface SimulatorOptions {
   /** e.g. mqtt://127.0.0.1:1883 */
@@ -180,6 +186,16 @@ interface Outgoing {
   payload: string;
 }
 
+/** A crossing line and the crossings of the hour being played. */
+interface LineFeed {
+  serial: string;
+  line: DemoLine;
+  topic: string;
+  /** start of the next clock hour to load */
+  nextHour: number;
+  queue: DemoCrossing[];
+}
+
 interface Sighting {
   device: Device;
   time: number;
@@ -250,6 +266,7 @@ class World {
   readonly networks: Network[];
   readonly cams: CameraModel[];
   readonly feeds: Feed[];
+  readonly lineFeeds: LineFeed[];
   devices: Device[] = [];
   private readonly macs = new Set<string>();
   private nextVisitor: number;
@@ -280,6 +297,11 @@ class World {
         this.feeds.push({ cam, zone, topic: `/merakimv/${cam.camera.serial}/${zone}`, nextTs: start + 37 * k + this.feeds.length * 11, zeros: 1000 });
       });
     }
+    this.lineFeeds = demoLines(cameras).map(({ serial, line }) => {
+      const hour = Math.floor(start / 3_600_000) * 3_600_000;
+      // the hour under way: only what happens from `start` on
+      return { serial, line, topic: `/merakimv/${serial}/crossing/${line.id}`, nextHour: hour + 3_600_000, queue: hourCrossings(serial, line, hour).filter((c) => c.ts >= start) };
+    });
     // Staff and fixed devices: always there, never strong enough to correlate.
     const v2 = this.networks.find((n) => n.version === 2) as Network;
     const v3 = this.networks.find((n) => n.version === 3) as Network;
@@ -444,6 +466,23 @@ class World {
     return best;
   }
 
+  /** Line crossings with ts ≤ t, per line in time order (an hour of them is made at a time). */
+  collectCrossings(t: number, out: Outgoing[]): void {
+    for (const f of this.lineFeeds) {
+      for (;;) {
+        while (f.queue.length && f.queue[0].ts <= t) {
+          const c = f.queue.shift() as DemoCrossing;
+          // now and then a camera on older firmware: ts in seconds (as the PlaceOS test has it)
+          const ts = c.objectId % 17 === 0 ? Math.floor(c.ts / 1000) : c.ts;
+          out.push({ topic: f.topic, payload: JSON.stringify({ label: f.line.name, event: c.event, type: 'person', ts, object_id: c.objectId }) });
+        }
+        if (f.queue.length || f.nextHour > t) break;
+        f.queue = hourCrossings(f.serial, f.line, f.nextHour);
+        f.nextHour += 3_600_000;
+      }
+    }
+  }
+
   /**
    * MV Sense messages with ts ≤ t, per topic in time order. fastMs between messages while a zone
    * has people (and for 30 messages after), idleMs otherwise; a zone that gains people reports
@@ -466,6 +505,7 @@ class World {
         f.nextTs = Math.max(f.nextTs, ts + 1) + Math.floor(this.rnd() * 7);
       }
     }
+    this.collectCrossings(t, out);
     for (const cam of this.cams) {
       while (cam.nextRaw <= t) {
         const ts = cam.nextRaw;
@@ -492,7 +532,7 @@ class World {
       } else {
         cam.nextLight = Math.max(cam.nextLight, t);
       }
-      // forget groups every feed of this camera has passed
+      // forget groups every feed of this camera has passed (crossings: see collectCrossings)
       const oldest = Math.min(...this.feeds.filter((f) => f.cam === cam).map((f) => f.nextTs), cam.nextRaw);
       if (cam.groups.length && cam.groups[0].end < oldest - 1_000) cam.groups = cam.groups.filter((g) => g.end >= oldest - 1_000);
     }

@@ -94,6 +94,39 @@ function seedFlow(userDir) {
   log(`flow: ${path.relative(root, supplied)} → ${path.relative(root, target)}`);
 }
 
+/** Where a browser on this machine reaches Node-RED. */
+function siteUrl() {
+  const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}`;
+}
+
+/**
+ * One ready line once Node-RED really serves: its flows have started (settings.js reports
+ * Node-RED's `flows:started` over the IPC channel) and its HTTP server answers.
+ */
+function announceWhenReady(child) {
+  const site = siteUrl();
+  const dashboard = `${site}${env.DASHBOARD === '2' ? '/dashboard' : '/ui'}`;
+  let announced = false;
+  const onMessage = async (m) => {
+    if (announced || !m || m.event !== 'flows-started') return;
+    announced = true;
+    child.off('message', onMessage);
+    while (child.exitCode === null && child.signalCode === null) {
+      try {
+        await fetch(`${site}/admin/`, { signal: AbortSignal.timeout(1000) });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    log(`Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv · no data yet? send MV Sense counts to ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')} or run \`npm run demo\``);
+    log(`ready: dashboard ${dashboard} · editor ${site}/admin · summary ${site}/analytics/summary`);
+  };
+  child.on('message', onMessage);
+}
+
 async function main() {
   applyDefaults();
   fs.mkdirSync(env.DATA_DIR, { recursive: true });
@@ -115,8 +148,6 @@ async function main() {
     log(`using the MQTT broker at ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')}`);
   }
   log(`data directory: ${env.DATA_DIR}`);
-  const site = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
-  log(`editor: ${site}/admin · Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv`);
 
   const red = env.NODE_RED_PATH
     ? path.join(path.resolve(env.NODE_RED_PATH), 'red.js')
@@ -135,6 +166,8 @@ async function main() {
     if (child.exitCode === null) child.kill('SIGTERM');
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
+
+  announceWhenReady(child);
 
   child.on('exit', async (code, signal) => {
     await stopBroker();

@@ -12,8 +12,8 @@ export const NETWORK_ID = 'L_646829496481105433';
 /** networkId of the one big post (bench part 3), so its rows can be told apart at the sink */
 export const BIG_NETWORK_ID = 'L_646829496481199999';
 
-/** 2024-06-20T08:00:00Z */
-const T0 = Date.UTC(2024, 5, 20, 8, 0, 0);
+/** Three hours ago, to the minute: posts carry recent times, as Meraki's do (post k is k s later). */
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 3_600_000;
 
 const APS = ['e0:55:3d:10:4a:c1', 'e0:55:3d:10:4a:c7', 'e0:55:3d:10:4b:02', 'e0:55:3d:10:4b:1e', 'e0:55:3d:10:4c:30'];
 const DEVICES: [string | null, string | null][] = [
@@ -26,9 +26,28 @@ function hex2(n: number): string {
   return (n & 255).toString(16).padStart(2, '0');
 }
 
-/** A locally administered MAC unique per (post, index). */
-function clientMac(post: number, i: number): string {
+/**
+ * Devices the posts are about: BENCH_CMX_DEVICES (default 20,000, a busy site whose devices are
+ * seen again and again; 0 = every observation a new device). Within a post the clients differ,
+ * and no client is seen twice at the same time, so every observation is one stored row.
+ */
+export const DEVICES_SEEN = process.env.BENCH_CMX_DEVICES === undefined ? 20_000 : Number(process.env.BENCH_CMX_DEVICES);
+
+/** A locally administered MAC: unique per (post, index), or the (post, index)-th of the device pool. */
+function clientMac(post: number, i: number, n = 500): string {
+  if (DEVICES_SEEN > 0) {
+    const k = (post * n + i) % Math.max(DEVICES_SEEN, n);
+    return `da:00:00:${hex2(k >> 16)}:${hex2(k >> 8)}:${hex2(k)}`;
+  }
   return `da:${hex2(post >> 8)}:${hex2(post)}:${hex2(i >> 16)}:${hex2(i >> 8)}:${hex2(i)}`;
+}
+
+/** The "time,clientMac" of each row a mixed post of n observations gives (as in cmxData.csv). */
+export function mixedRowKeys(post: number, n: number): string[] {
+  const p = mixedPost(post, n) as { data: { observations: any[] } };
+  return p.data.observations.map((o) =>
+    o.locations ? `${new Date(Date.parse(o.locations[0].time)).toISOString()},${o.clientMac}` : `${new Date(o.seenEpoch * 1000).toISOString()},${o.clientMac}`,
+  );
 }
 
 /** v2.0 DevicesSeen post (one AP) with n observations. */
@@ -40,7 +59,7 @@ export function v2Post(post: number, n: number): object {
     const [manufacturer, os] = DEVICES[i % DEVICES.length];
     const seenMs = baseMs - (i % 60) * 1000;
     observations[i] = {
-      clientMac: clientMac(post, i),
+      clientMac: clientMac(post, i, n),
       ipv4: i % 3 === 0 ? null : `/10.20.${(i >> 8) & 255}.${i & 255}`,
       ipv6: null,
       seenTime: new Date(seenMs).toISOString().replace('.000Z', 'Z'),
@@ -76,7 +95,7 @@ export function v3Post(post: number, n: number, networkId = NETWORK_ID): object 
     const best = -40 - ((i * 11) % 35);
     const a = (i + post) % APS.length;
     observations[i] = {
-      clientMac: clientMac(post + 0x8000, i),
+      clientMac: DEVICES_SEEN > 0 ? clientMac(post, i, n) : clientMac(post + 0x8000, i),
       ipv4: i % 4 === 0 ? null : `10.20.${(i >> 8) & 255}.${i & 255}`,
       ipv6: null,
       ssid: SSIDS[(i + 1) % SSIDS.length],

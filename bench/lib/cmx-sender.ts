@@ -17,16 +17,22 @@
  *                   paced small posts; the big one after preMs; small ones go on until
  *   parent → child  { type: 'big-stop' }   (or maxMs)
  *   child → parent  { type: 'big-run', id, t0, tEnd, statuses, samples, big }
+ *   parent → child  { type: 'flood', id, url, first, obs, concurrency }
+ *                   posts [first, …) as fast as answered until 'flood-stop' or the server is gone
+ *   parent → child  { type: 'flood-stop' }
+ *   child → parent  { type: 'flood', id, acked: [post numbers answered 202], statuses, errors }
  *   parent → child  { type: 'stop' } (or the IPC channel closes): exit
  *
- * samples: [start, answerMs, status] per post (status 0: the request failed; `errors` counts the
- * codes), start = high-resolution epoch ms
+ * A burst with `retry: true` sends a post answered 503 again after its Retry-After (as Meraki
+ * does); `retries` counts them and the sample keeps the final answer.
+ * samples: [start, answerMs, status, post] per post (status 0: the request failed; `errors` counts
+ * the codes), start = high-resolution epoch ms
  * (performance.timeOrigin + performance.now()), comparable across processes on one machine.
  */
 import * as http from 'http';
 import { bigV3Post, mixedPost } from './cmx-posts';
 
-type Sample = [start: number, ms: number, status: number];
+type Sample = [start: number, ms: number, status: number, post?: number];
 
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -36,7 +42,13 @@ function send(msg: object): void {
   if (process.send) process.send(msg);
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** Fresh connections for a run: the server may have closed idle ones (Node-RED after 5 s). */
+function freshAgent(): void {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+}
 /** the big post gets its own connection */
 const bigAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -48,6 +60,9 @@ function takeErrors(): Record<string, number> {
   errors = {};
   return e;
 }
+
+/** Retry-After of the last 503, in ms */
+let retryAfterMs = 0;
 
 function post(url: string, body: Buffer, useAgent = agent): Promise<Sample> {
   return new Promise((resolve) => {
@@ -66,6 +81,7 @@ function post(url: string, body: Buffer, useAgent = agent): Promise<Sample> {
       headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
     }, (res) => {
       res.on('data', () => undefined);
+      if (res.statusCode === 503) retryAfterMs = 1000 * (Number(res.headers['retry-after']) || 1);
       res.on('end', () => {
         settled = true;
         resolve([start, now() - start, res.statusCode ?? 0]);
@@ -93,18 +109,27 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 
 async function burst(m: any): Promise<void> {
   const list = bodies(m.first, m.posts, m.obs);
+  freshAgent();
   const bytes = list.reduce((s, b) => s + b.length, 0);
   const samples: Sample[] = [];
   let next = 0;
   const t0 = now();
+  let retries = 0;
   const lane = async () => {
     while (next < list.length) {
-      const b = list[next++];
-      samples.push(await post(m.url, b));
+      const k = next++;
+      let s = await post(m.url, list[k]);
+      while (m.retry && s[2] === 503) {
+        retries += 1;
+        await sleep(retryAfterMs);
+        s = await post(m.url, list[k]);
+      }
+      s[3] = m.first + k;
+      samples.push(s);
     }
   };
   await Promise.all(Array.from({ length: m.concurrency }, lane));
-  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples });
+  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples, retries });
 }
 
 /** Open-loop posts at `rate`/s from t0 until `until()` says stop; resolves with every answer. */
@@ -122,9 +147,37 @@ async function pacedRun(m: any): Promise<void> {
   const count = Math.ceil((m.rate * m.durationMs) / 1000);
   const list = bodies(m.first, count, m.obs);
   const bytes = list.reduce((s, b) => s + b.length, 0);
+  freshAgent();
   const t0 = now() + 20;
   const samples = await paced(m.url, list, m.rate, t0, () => false);
   send({ type: 'paced', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples });
+}
+
+let flooding = false;
+
+/** Posts until told to stop or the server is gone; reports which posts were answered 202. */
+async function flood(m: any): Promise<void> {
+  flooding = true;
+  const pool = bodies(m.first, 64, m.obs);
+  freshAgent();
+  const acked: number[] = [];
+  const samples: Sample[] = [];
+  let next = m.first;
+  let gone = false;
+  const lane = async () => {
+    while (flooding && !gone) {
+      const k = next++;
+      // posts beyond the prepared pool are built on the way (each post has its own clients)
+      const body = k - m.first < pool.length ? pool[k - m.first] : Buffer.from(JSON.stringify(mixedPost(k, m.obs)));
+      const s = await post(m.url, body);
+      samples.push(s);
+      if (s[2] === 202) acked.push(k);
+      else if (s[2] === 0) gone = true;
+      else if (s[2] === 503) await sleep(retryAfterMs);
+    }
+  };
+  await Promise.all(Array.from({ length: m.concurrency }, lane));
+  send({ type: 'flood', id: m.id, acked, statuses: statuses(samples), errors: takeErrors() });
 }
 
 let big: Buffer | null = null;
@@ -165,6 +218,8 @@ process.on('message', (m: any) => {
     else if (m?.type === 'big-prepare') bigPrepare(m);
     else if (m?.type === 'big-run') bigRun(m).catch(fail);
     else if (m?.type === 'big-stop') bigStop = true;
+    else if (m?.type === 'flood') flood(m).catch(fail);
+    else if (m?.type === 'flood-stop') flooding = false;
     else if (m?.type === 'stop') shutdown();
   } catch (err) {
     fail(err as Error);

@@ -5,7 +5,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ActivityDetector, activityOptions, Closed, countInput } from '../../src/lib/activity';
 import { compact } from '../../src/lib/format';
-import { reportError } from '../../src/red/report';
+import { failConfig } from '../../src/red/config';
+import { failMessage } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface ActivityDetectorDef extends NodeDef {
@@ -27,9 +28,7 @@ export = function (RED: NodeAPI): void {
     try {
       detector = new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS, maxKeys: config.maxKeys });
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('activity-detector.status.config') });
-      node.error(RED._('activity-detector.errors.config', { reason: (err as Error).message }));
-      node.on('input', (_msg, _send, done) => done());
+      failConfig(node, RED._('activity-detector.errors.config', { reason: (err as Error).message }), RED._('activity-detector.status.config'));
       return;
     }
     const c = detector.counters;
@@ -65,16 +64,15 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg, send, done) => {
       const input = countInput(msg.payload);
-      if (input === null) {
-        done();
+      if (!input.ok) {
+        failMessage(node, msg, done, RED._('activity-detector.errors.invalid', { reason: input.reason }));
         return;
       }
-      if (typeof input === 'string') {
-        reportError(node, RED._('activity-detector.errors.invalid', { reason: input }), msg);
-        done();
+      if (input.value === null) {
+        done(); // not a count: passed over
         return;
       }
-      const result = detector.push(input, Date.now());
+      const result = detector.push(input.value, Date.now());
       if (result === 'accepted') {
         if (c.active > 0 || c.activities > 0) status.touch();
       } else if (result === 'dropped' || result === 'refused') {

@@ -1,18 +1,21 @@
 /**
- * csv-store: appends records to a CSV file (src/lib/csv-file), passes each message on once its
- * rows were handed to the OS, and optionally serves the file at GET /analytics/<file>.csv.
- * Nodes that name the same file share one writer, so its lines never interleave.
+ * csv-store: appends the records of each message to a CSV file (src/lib/csv-file, shared per path
+ * by src/lib/csv-files), passes the message on once its rows were handed to the OS, and optionally
+ * serves the file at GET /analytics/<file>.csv (src/lib/csv-download, through src/red/route).
+ * On close it takes every message already on its way to it, then writes out its queue.
  */
 import * as path from 'path';
-import * as fs from 'fs';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { Request, Response, NextFunction } from 'express';
 import { CsvFile } from '../../src/lib/csv-file';
-import { headerLine, parseColumns } from '../../src/lib/csv';
-import { expandEnv } from '../../src/lib/env';
+import { sendCsvFile } from '../../src/lib/csv-download';
+import { SharedCsvFiles } from '../../src/lib/csv-files';
+import { parseColumns } from '../../src/lib/csv';
 import { compact } from '../../src/lib/format';
-import { malformedUrl } from '../../src/lib/server-guard';
-import { reportError } from '../../src/red/report';
+import { acknowledge, spoolTag } from '../../src/lib/spool';
+import { dataPath, failConfig } from '../../src/red/config';
+import { Arrivals } from '../../src/red/close';
+import { failMessage } from '../../src/red/report';
+import { Routes } from '../../src/red/route';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface CsvStoreDef extends NodeDef {
@@ -23,174 +26,79 @@ interface CsvStoreDef extends NodeDef {
   property?: string;
 }
 
-interface Shared {
-  file: CsvFile;
-  users: number;
-  fixed: string | null;
-}
-
 /** Warn when this many rows wait for the disk. */
 const BACKLOG_WARN = 100_000;
-/** On close: the input must have been quiet this long (ms)… */
-const CLOSE_QUIET_MS = 150;
-/** …but the close waits at most this long (Node-RED gives a node 15 s). */
-const CLOSE_WAIT_MAX_MS = 10_000;
+
+const isRecord = (r: unknown): r is Record<string, unknown> => typeof r === 'object' && r !== null && !Array.isArray(r) && !Buffer.isBuffer(r);
 
 export = function (RED: NodeAPI): void {
-  /** One writer per absolute path, shared by every node that names it. */
-  const files = new Map<string, Shared>();
-  /** Download name (basename) → absolute path and the node serving it. */
-  const downloads = new Map<string, { file: string; node: Node }>();
-
-  function acquire(file: string, columns: string[] | null, warn: (t: string) => void): CsvFile {
-    const fixed = columns ? columns.join(',') : null;
-    let shared = files.get(file);
-    if (shared) {
-      if (fixed !== null && shared.fixed !== null && shared.fixed !== fixed) {
-        throw new Error(RED._('csv-store.errors.columns', { file }));
-      }
-      shared.users += 1;
-      return shared.file;
-    }
-    shared = { file: new CsvFile({ file, columns, warn }), users: 1, fixed };
-    files.set(file, shared);
-    return shared.file;
-  }
-
-  async function release(file: string): Promise<void> {
-    const shared = files.get(file);
-    if (!shared) return;
-    shared.users -= 1;
-    if (shared.users > 0) {
-      await shared.file.flush();
-      return;
-    }
-    files.delete(file);
-    await shared.file.close();
-  }
-
-  function download(req: Request, res: Response, next: NextFunction): void {
-    const name = String(req.params.file ?? '');
-    const entry = downloads.get(name);
-    if (!name.endsWith('.csv') || !entry) {
-      next();
-      return;
-    }
-    const shared = files.get(entry.file);
-    const size = shared ? shared.file.committedSize : 0;
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (size === 0) {
-      const columns = shared?.file.header;
-      if (columns) res.status(200).send(headerLine(columns));
-      else res.status(404).json({ error: `${name} has no data yet` });
-      return;
-    }
-    // Only complete, acknowledged lines: a write under way is not served half.
-    res.setHeader('Content-Length', String(size));
-    const stream = fs.createReadStream(entry.file, { start: 0, end: size - 1 });
-    stream.on('error', (err) => {
-      if (!res.headersSent) res.status(500).json({ error: 'could not read the file' });
-      else res.destroy(err);
-    });
-    stream.pipe(res);
-  }
-
-  const httpNode = (RED as unknown as { httpNode?: { get: (p: string, h: typeof download) => void; use: (p: string, h: typeof malformedUrl) => void } }).httpNode;
-  if (httpNode) {
-    httpNode.get('/analytics/:file', download);
-    httpNode.use('/analytics', malformedUrl); // /analytics/%.csv: a plain 400, not a stack trace
-  }
+  const files = new SharedCsvFiles();
+  /** download name (basename) → the node serving it, with the absolute path */
+  const downloads = new Routes<string>(RED, {
+    methods: ['get'],
+    path: () => '/analytics/:file',
+    key: (req) => (String(req.params.file ?? '').endsWith('.csv') ? String(req.params.file) : undefined),
+  });
 
   function CsvStoreNode(this: Node, config: CsvStoreDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    let file: CsvFile | null = null;
-    let filePath = '';
     const property = typeof config.property === 'string' && config.property.trim() ? config.property.trim() : 'payload';
-    let stored = 0;
-    /** shown as a red ring: a settings problem (permanent) or the last write failed */
-    let failure: string | null = null;
-    let misconfigured = false;
-    const status = new ThrottledStatus(node, () => {
-      if (failure) return { fill: 'red', shape: 'ring', text: failure };
-      const backlog = file ? file.backlog : 0;
-      if (backlog >= BACKLOG_WARN) {
-        return { fill: 'yellow', shape: 'ring', text: RED._('csv-store.status.backlog', { n: compact(backlog) }) };
-      }
-      return { fill: 'green', shape: 'dot', text: RED._('csv-store.status.rows', { n: compact(stored) }) };
-    });
-
+    let file: CsvFile;
     try {
-      const raw = String(config.filename ?? '').trim();
-      if (!raw) throw new Error(RED._('csv-store.errors.noFile'));
-      const expanded = expandEnv(raw, (name) => RED.util.getSetting(node, name));
-      const base = (RED.settings as unknown as { fileWorkingDirectory?: string }).fileWorkingDirectory || process.cwd();
-      filePath = path.resolve(base, expanded);
-      if (config.serve && path.extname(filePath).toLowerCase() !== '.csv') {
-        throw new Error(RED._('csv-store.errors.notCsv'));
-      }
-      file = acquire(filePath, parseColumns(config.columns), (text) => node.warn(text));
+      const filePath = dataPath(RED, node, config.filename);
+      if (!filePath) throw new Error(RED._('csv-store.errors.noFile'));
+      if (config.serve && path.extname(filePath).toLowerCase() !== '.csv') throw new Error(RED._('csv-store.errors.notCsv'));
+      file = files.acquire(filePath, parseColumns(config.columns), (text) => node.warn(text));
     } catch (err) {
-      misconfigured = true;
-      failure = RED._('csv-store.status.config');
-      node.error((err as Error).message);
-      status.set({ fill: 'red', shape: 'ring', text: failure });
+      failConfig(node, (err as Error).message, RED._('csv-store.status.config'), RED._('csv-store.errors.notReady'));
+      return;
     }
 
-    if (file) {
-      const f = file;
-      f.open().then(
-        () => status.touch(),
-        (err: Error) => {
-          failure = RED._('csv-store.status.failed');
-          node.error(RED._('csv-store.errors.open', { file: filePath, reason: err.message }));
-          status.touch();
-        },
-      );
-      if (config.serve) {
-        const name = path.basename(filePath);
-        const other = downloads.get(name);
-        if (other && other.file !== filePath) {
-          node.warn(RED._('csv-store.errors.serveTaken', { name }));
-        } else if (!other) {
-          downloads.set(name, { file: filePath, node });
-        }
-      }
+    let stored = 0;
+    const status = new ThrottledStatus(node, () =>
+      file.backlog >= BACKLOG_WARN
+        ? { fill: 'yellow', shape: 'ring', text: RED._('csv-store.status.backlog', { n: compact(file.backlog) }) }
+        : { fill: 'green', shape: 'dot', text: RED._('csv-store.status.rows', { n: compact(stored) }) },
+    );
+    file.open().then(
+      () => status.touch(),
+      (err: Error) => {
+        status.setFailed(RED._('csv-store.status.failed'));
+        node.error(RED._('csv-store.errors.open', { file: file.file, reason: err.message }));
+      },
+    );
+    if (config.serve) {
+      const name = path.basename(file.file);
+      const claim = downloads.claim(node, name, { get: (_req, res) => sendCsvFile(res, name, files.get(file.file)) }, file.file);
+      if (!claim.ok && claim.data !== file.file) node.warn(RED._('csv-store.errors.serveTaken', { name }));
     }
 
-    let lastInput = 0;
+    const arrivals = new Arrivals();
     node.on('input', (msg, send, done) => {
-      lastInput = Date.now();
-      if (!file) {
-        reportError(node, RED._('csv-store.errors.notReady'), msg);
-        done();
+      arrivals.arrived();
+      const p = property === 'payload' ? msg.payload : RED.util.getMessageProperty(msg, property);
+      const list: unknown[] = Array.isArray(p) ? p : [p];
+      if (!list.every(isRecord)) {
+        failMessage(node, msg, done, RED._('csv-store.errors.record', { property }));
         return;
       }
-      const p = property === 'payload' ? msg.payload : RED.util.getMessageProperty(msg, property);
-      const list = Array.isArray(p) ? p : [p];
-      for (const r of list) {
-        if (typeof r !== 'object' || r === null || Array.isArray(r) || Buffer.isBuffer(r)) {
-          reportError(node, RED._('csv-store.errors.record', { property }), msg);
-          done();
-          return;
-        }
-      }
-      file.append(list as Record<string, unknown>[]).then(
-        () => {
-          stored += list.length;
-          if (!misconfigured) failure = null;
+      // Rows from a receiver's spool: stored exactly once, and reported back as written.
+      const tag = spoolTag((msg as { _spool?: unknown })._spool);
+      const tagged = tag && tag.count === list.length ? tag : null;
+      (tagged ? file.appendOnce(list, tagged) : file.append(list).then(() => list.length)).then(
+        (written) => {
+          stored += written;
+          status.clearFailed();
+          if (tagged) acknowledge(tagged, node.id, tagged.count);
           status.touch();
-          send(msg);
+          // a replayed batch the file held already went on before the restart
+          if (!tagged || written > 0 || list.length === 0) send(msg);
           done();
         },
         (err: Error) => {
-          failure = RED._('csv-store.status.failed');
-          status.touch();
-          reportError(node, RED._('csv-store.errors.write', { file: filePath, reason: err.message }), msg);
-          done();
+          status.setFailed(RED._('csv-store.status.failed'));
+          failMessage(node, msg, done, RED._('csv-store.errors.write', { file: file.file, reason: err.message }), status);
         },
       );
       if (file.backlog >= BACKLOG_WARN) status.touch();
@@ -198,26 +106,13 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       status.stop();
-      for (const [name, d] of downloads) if (d.node === node) downloads.delete(name);
-      if (!file) {
-        done();
-        return;
-      }
-      // Messages sent just before the stop (e.g. the rest of an accepted Scanning API post) are
-      // still on their way: take them until the input has been quiet for a moment, then close.
-      const deadline = Date.now() + CLOSE_WAIT_MAX_MS;
-      const quiet = (): Promise<void> =>
-        new Promise((resolve) => {
-          const check = (): void => {
-            if (Date.now() >= deadline || (Date.now() - lastInput >= CLOSE_QUIET_MS && file!.backlog === 0)) resolve();
-            else setTimeout(check, 25);
-          };
-          check();
+      arrivals
+        .settled()
+        .then(() => files.release(file.file))
+        .then(done, (err: Error) => {
+          node.error(RED._('csv-store.errors.write', { file: file.file, reason: err.message }));
+          done();
         });
-      quiet().then(() => release(filePath)).then(done, (err: Error) => {
-        node.error(RED._('csv-store.errors.write', { file: filePath, reason: err.message }));
-        done();
-      });
     });
   }
 

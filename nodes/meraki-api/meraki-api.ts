@@ -4,8 +4,9 @@
  * (rate limited, unauthorised), like core mqtt-broker does for its users.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import { MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
-import type { MerakiApiNode } from '../../src/red/meraki-api-node';
+import { API_SETTINGS, MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
+import { envText, numberOr } from '../../src/red/config';
+import type { MerakiApiNode, ShowApiState } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
   baseUrl: string;
@@ -19,22 +20,22 @@ export = function (RED: NodeAPI): void {
   function MerakiApiConfigNode(this: Node<Record<string, unknown>>, config: MerakiApiDef): void {
     RED.nodes.createNode(this, config);
     const node = this as unknown as MerakiApiNode;
-    const users = new Set<Node>();
+    const users = new Map<Node, ShowApiState>();
     let state: NodeStatus = {};
     const show = (s: NodeStatus): void => {
       state = s;
-      for (const u of users) u.status(s);
+      for (const showTo of users.values()) showTo(s);
     };
     node.client = null;
     node.problem = null;
-    const key = (node.credentials?.apiKey ?? '').trim();
+    const key = envText(RED, node, node.credentials?.apiKey).trim();
     try {
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
-      const timeoutS = Number(config.timeoutS) > 0 ? Number(config.timeoutS) : 10;
-      const rate = Number(config.rate) > 0 ? Number(config.rate) : 10;
+      const timeoutS = numberOr(config.timeoutS, API_SETTINGS.timeoutS);
+      const rate = numberOr(config.rate, API_SETTINGS.rate);
       let last: string | null = null;
       node.client = new MerakiClient({
-        baseUrl: (config.baseUrl ?? '').trim() || DEFAULT_BASE,
+        baseUrl: envText(RED, node, config.baseUrl).trim() || DEFAULT_BASE,
         apiKey: key,
         timeoutMs: timeoutS * 1000,
         limiter: new RateLimiter(rate, rate),
@@ -51,11 +52,12 @@ export = function (RED: NodeAPI): void {
       state = { fill: 'grey', shape: 'ring', text: RED._('meraki-api.status.off') };
     }
 
-    node.register = (user) => {
-      users.add(user);
-      user.status(state);
+    node.register = (user, showTo = (s) => user.status(s)) => {
+      users.set(user, showTo);
+      showTo(state);
     };
     node.deregister = (user) => {
+      users.get(user)?.({});
       users.delete(user);
     };
 

@@ -1,12 +1,12 @@
 /**
- * mv-sense-parse: `mqtt in` messages from MV Sense cameras → normalised counts, detections, light.
- * Thin adapter around src/lib/mv-sense.
+ * mv-sense-parse: `mqtt in` messages from MV Sense cameras → normalised counts, detections, light
+ * (src/lib/mv-sense). An invalid message fails (Catch nodes see it, the status counts it); topics
+ * filtered out by the node's settings, or not modelled (audio, custom CV, ...), pass by quietly.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
-import { ThrottledErrors } from '../../src/red/error-log';
-import { shortText } from '../../src/red/report';
+import { errorSummary, failMessage, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface MvSenseParseDef extends NodeDef {
@@ -36,33 +36,26 @@ export = function (RED: NodeAPI): void {
         : { fill: 'yellow', shape: 'ring', text: RED._('mv-sense-parse.status.bad', { ok: compact(ok), bad: compact(bad) }) },
     );
 
-    // Catch nodes get every error; the log at most 5 lines a minute, then a count of the rest.
-    const errors = new ThrottledErrors(node, (n, last) => RED._('mv-sense-parse.errors.more', { n: n.toLocaleString('en-US'), last }));
+    // (the log gets 5 of them a minute in full, then this line: src/red/report)
+    errorSummary(node, (n, last) => RED._('mv-sense-parse.errors.more', { n: n.toLocaleString('en-US'), last }));
 
     node.on('input', (msg, send, done) => {
       const result = parser.parse(msg.topic, msg.payload, Date.now());
-      switch (result.status) {
-        case 'ok':
-          ok += 1;
-          msg.payload = result.value;
-          status.touch();
-          send(msg);
-          done();
-          return;
-        case 'invalid':
-          bad += 1;
-          status.touch();
-          errors.report(RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: shortText(msg.topic) }), msg);
-          done();
-          return;
-        default:
-          // filtered out, or an MV topic this node does not model (audio, custom CV, ...)
-          done();
+      if (result.ok) {
+        ok += 1;
+        msg.payload = result.value;
+        status.touch();
+        send(msg);
+        done();
+      } else if (result.drop === 'invalid') {
+        bad += 1;
+        failMessage(node, msg, done, RED._('mv-sense-parse.errors.invalid', { reason: result.reason, topic: shortText(msg.topic) }), status);
+      } else {
+        done(); // filtered out, or an MV topic this node does not model
       }
     });
 
     node.on('close', (done: () => void) => {
-      errors.flush();
       status.stop();
       done();
     });

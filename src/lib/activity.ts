@@ -4,6 +4,8 @@
  * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
  */
 import { MAX_COUNT } from './mv-sense';
+import { Limits, numberOption, numberOptions, NumberRule } from './options';
+import { failed, ok, Ok, Result } from './result';
 import { checkTime, futureToleranceMs, isoUtc } from './time';
 
 export interface ActivityOptions {
@@ -29,7 +31,8 @@ export interface DetectorLimits {
   maxKeys?: unknown;
 }
 
-export const DEFAULT_MAX_KEYS = 10_000;
+/** The maxKeys setting: (serial, zone) keys kept at most. */
+export const MAX_KEYS: Readonly<NumberRule> = Object.freeze({ default: 10_000, min: 1, integer: true });
 /** A key without a message for idleSeconds × this (wall clock) is forgotten. */
 export const FORGET_AFTER_IDLE = 10;
 
@@ -100,28 +103,18 @@ export interface DetectorCounters {
   dropped: number;
 }
 
+export const ACTIVITY_LIMITS: Readonly<Record<keyof ActivityOptions, Limits>> = Object.freeze({
+  peopleThreshold: { min: 1 },
+  minMessages: { min: 1, integer: true },
+  minPeak: { min: 0 },
+  timeoutMessages: { min: 1, integer: true },
+  pauseSeconds: { min: 0 },
+  idleSeconds: { min: 0.001 },
+});
+
 /** Checks user-supplied options and fills defaults; throws a readable error when out of range. */
 export function activityOptions(input: Partial<Record<keyof ActivityOptions, unknown>> = {}): ActivityOptions {
-  const out = { ...ACTIVITY_DEFAULTS };
-  const rules: Record<keyof ActivityOptions, { min: number; integer: boolean }> = {
-    peopleThreshold: { min: 1, integer: false },
-    minMessages: { min: 1, integer: true },
-    minPeak: { min: 0, integer: false },
-    timeoutMessages: { min: 1, integer: true },
-    pauseSeconds: { min: 0, integer: false },
-    idleSeconds: { min: 0.001, integer: false },
-  };
-  for (const key of Object.keys(rules) as (keyof ActivityOptions)[]) {
-    const raw = input[key];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
-    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
-    const rule = rules[key];
-    if (!Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n))) {
-      throw new Error(`${key} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}`);
-    }
-    out[key] = n;
-  }
-  return out;
+  return numberOptions(input, ACTIVITY_DEFAULTS, ACTIVITY_LIMITS);
 }
 
 export class ActivityDetector {
@@ -147,10 +140,7 @@ export class ActivityDetector {
   constructor(options: Partial<ActivityOptions> = {}, limits: DetectorLimits = {}) {
     this.opts = activityOptions(options);
     this.toleranceMs = futureToleranceMs(limits.futureToleranceS);
-    const raw = limits.maxKeys;
-    const max = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? DEFAULT_MAX_KEYS : Number(raw);
-    if (!Number.isInteger(max) || max < 1) throw new Error('maxKeys must be a whole number ≥ 1');
-    this.maxKeys = max;
+    this.maxKeys = numberOption('maxKeys', limits.maxKeys, MAX_KEYS);
   }
 
   get options(): Readonly<ActivityOptions> {
@@ -298,23 +288,26 @@ export class ActivityDetector {
   }
 }
 
+/** The outcome of countInput() for what is not a count (another kind, people not reported). */
+const NOT_A_COUNT: Ok<null> = Object.freeze({ ok: true, value: null });
+
 /**
- * A counts payload (from mv-sense-parse) → detector input: the payload itself, checked, so nothing
- * is allocated per message; null = not a count (another kind, or people not reported: ignored);
- * a string = why it is invalid.
+ * A counts payload (from mv-sense-parse) → detector input: the payload itself when its zone is
+ * already text (nothing is allocated per message), else a copy with the zone as text; the value
+ * null = not a count (another kind, or people not reported: ignored). The payload is not changed.
  */
-export function countInput(p: unknown): CountInput | null | string {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload must be a counts object';
+export function countInput(p: unknown): Result<CountInput | null> {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return failed('payload must be a counts object');
   const o = p as Record<string, unknown>;
-  if (o.kind !== undefined && o.kind !== 'counts') return null;
-  if (o.people === null) return null; // camera did not report people
-  if (typeof o.serial !== 'string' || o.serial === '') return 'payload.serial must be a non-empty string';
-  if (typeof o.zone === 'number') o.zone = String(o.zone);
-  if (typeof o.zone !== 'string' || o.zone === '') return 'payload.zone must be a string';
-  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'payload.ts must be epoch milliseconds';
+  if (o.kind !== undefined && o.kind !== 'counts') return NOT_A_COUNT;
+  if (o.people === null) return NOT_A_COUNT; // camera did not report people
+  if (typeof o.serial !== 'string' || o.serial === '') return failed('payload.serial must be a non-empty string');
+  if (typeof o.zone !== 'string' && typeof o.zone !== 'number') return failed('payload.zone must be a string');
+  if (o.zone === '') return failed('payload.zone must be a string');
+  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return failed('payload.ts must be epoch milliseconds');
   if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
-    return 'payload.people must be a non-negative number';
+    return failed('payload.people must be a non-negative number');
   }
-  if (o.people > MAX_COUNT) return `payload.people must be at most ${MAX_COUNT}`;
-  return o as unknown as CountInput;
+  if (o.people > MAX_COUNT) return failed(`payload.people must be at most ${MAX_COUNT}`);
+  return ok((typeof o.zone === 'string' ? o : { ...o, zone: String(o.zone) }) as unknown as CountInput);
 }

@@ -16,6 +16,8 @@
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
 import { MAX_COUNT } from './mv-sense';
+import { Limits, numberOption, numberOptions, NumberRule } from './options';
+import { failed, Failed, Ok } from './result';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
@@ -39,12 +41,12 @@ export interface CorrelateOptions {
   maxDevices?: unknown;
 }
 
+/** The maxDevices setting: devices whose visits are kept at most. */
+export const MAX_DEVICES: Readonly<NumberRule> = Object.freeze({ default: DEFAULT_MAX_DEVICES, min: 1, integer: true });
+
 /** The maxDevices option (empty → the default); throws a readable error when out of range. */
 export function maxDevices(raw: unknown): number {
-  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return DEFAULT_MAX_DEVICES;
-  const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new Error('maxDevices must be a whole number ≥ 1');
-  return n;
+  return numberOption('maxDevices', raw, MAX_DEVICES);
 }
 
 export const CORRELATE_DEFAULTS = Object.freeze({
@@ -117,19 +119,18 @@ interface Pending {
   deadline: number;
 }
 
+export const CORRELATE_LIMITS: Readonly<Record<keyof typeof CORRELATE_DEFAULTS, Limits>> = Object.freeze({
+  windowS: { min: 0 },
+  rssiThreshold: { min: -200 },
+  waitS: { min: 0 },
+  sessionGapS: { min: 1 },
+  filterDwellS: { min: 0 },
+  windowHours: { min: 1, max: 24 * 31, maxNote: '31 days' },
+});
+
 /** Validates options (throws readable errors) and fills defaults. */
-export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): typeof CORRELATE_DEFAULTS {
-  const out: Record<string, number> = { ...CORRELATE_DEFAULTS };
-  const min: Record<string, number> = { windowS: 0, rssiThreshold: -200, waitS: 0, sessionGapS: 1, filterDwellS: 0, windowHours: 1 };
-  for (const key of Object.keys(CORRELATE_DEFAULTS)) {
-    const raw = (input as Record<string, unknown>)[key];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) continue;
-    const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
-    if (!Number.isFinite(n) || n < min[key]) throw new Error(`${key} must be a number ≥ ${min[key]}`);
-    out[key] = n;
-  }
-  if (out.windowHours > 24 * 31) throw new Error('windowHours must be at most 744 (31 days)');
-  return out as typeof CORRELATE_DEFAULTS;
+export function correlateOptions(input: Partial<Record<keyof typeof CORRELATE_DEFAULTS, unknown>> = {}): Record<keyof typeof CORRELATE_DEFAULTS, number> {
+  return numberOptions(input, CORRELATE_DEFAULTS, CORRELATE_LIMITS);
 }
 
 export class Correlator {
@@ -399,27 +400,27 @@ export function busiest(slots: readonly number[]): number | null {
   return best;
 }
 
-export type InputItem = { kind: 'observation'; value: ObservationInput } | { kind: 'activity'; value: ActivityInput } | { kind: 'invalid'; reason: string };
+export type InputItem = (Ok<ObservationInput> & { kind: 'observation' }) | (Ok<ActivityInput> & { kind: 'activity' }) | Failed;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** An observation (cmx-receiver) or an activity (activity-detector), told apart by their fields. */
 export function classifyInput(p: unknown): InputItem {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return { kind: 'invalid', reason: 'not an object' };
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return failed('not an object');
   const o = p as Record<string, unknown>;
   if ('tsIn' in o || 'tsOut' in o) {
-    if (typeof o.serial !== 'string' || !o.serial) return { kind: 'invalid', reason: 'activity without serial' };
-    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return { kind: 'invalid', reason: 'activity needs tsIn ≤ tsOut (epoch ms)' };
-    if (!isNum(o.peakPeople) || o.peakPeople < 0 || o.peakPeople > MAX_COUNT) return { kind: 'invalid', reason: `activity needs peakPeople from 0 to ${MAX_COUNT}` };
-    o.zone = o.zone === undefined || o.zone === null ? '0' : String(o.zone);
-    return { kind: 'activity', value: o as ActivityInput };
+    if (typeof o.serial !== 'string' || !o.serial) return failed('activity without serial');
+    if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return failed('activity needs tsIn ≤ tsOut (epoch ms)');
+    if (!isNum(o.peakPeople) || o.peakPeople < 0 || o.peakPeople > MAX_COUNT) return failed(`activity needs peakPeople from 0 to ${MAX_COUNT}`);
+    const value = (typeof o.zone === 'string' ? o : { ...o, zone: o.zone === undefined || o.zone === null ? '0' : String(o.zone) }) as ActivityInput;
+    return { ok: true, kind: 'activity', value };
   }
   if ('clientMac' in o) {
-    if (typeof o.clientMac !== 'string' || !o.clientMac) return { kind: 'invalid', reason: 'observation without clientMac' };
-    if (!isNum(o.ts)) return { kind: 'invalid', reason: 'observation needs ts (epoch ms)' };
-    if (!isNum(o.rssi)) return { kind: 'invalid', reason: 'observation needs a numeric rssi' };
-    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return { kind: 'invalid', reason: 'apMac must be text' };
-    return { kind: 'observation', value: o as unknown as ObservationInput };
+    if (typeof o.clientMac !== 'string' || !o.clientMac) return failed('observation without clientMac');
+    if (!isNum(o.ts)) return failed('observation needs ts (epoch ms)');
+    if (!isNum(o.rssi)) return failed('observation needs a numeric rssi');
+    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return failed('apMac must be text');
+    return { ok: true, kind: 'observation', value: o as unknown as ObservationInput };
   }
-  return { kind: 'invalid', reason: 'neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)' };
+  return failed('neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)');
 }

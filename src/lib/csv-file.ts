@@ -2,11 +2,18 @@
  * An append-only CSV file that loses nothing it acknowledged and never writes half a line:
  * one open file handle, one write in flight at a time, rows that arrive meanwhile go out together
  * in the next write. The header is written once, when the file is new or empty. A torn last line
- * (the process died mid-write) is cut off when the file is opened. Framework-free.
+ * (the process died mid-write) is cut off when the file is opened.
+ *
+ * Rows from the spool (tagged with their entry, see spool.ts) are stored exactly once: before
+ * such a write, an intent line (offset, length, tags) is appended to `<file>.journal`; at open, an
+ * intent whose bytes are not all in the file is a write the process did not finish, and the file
+ * is cut back to where it began. The journal's tags tell which spool rows the file holds (marks),
+ * so that rows replayed after a crash are skipped when they were written before it. Framework-free.
  */
 import { promises as fsp, constants as fsc } from 'fs';
 import * as path from 'path';
-import { Cell, headerLine, parseCsvLine, rowsToCsv, toRows, undefuse } from './csv';
+import { formatRecords, headerLine, parseCsvLine, undefuse } from './csv';
+import type { SpoolTag } from './spool';
 
 export interface CsvFileOptions {
   /** absolute or relative path of the .csv file */
@@ -19,9 +26,20 @@ export interface CsvFileOptions {
 
 interface Pending {
   records: readonly Record<string, unknown>[];
-  resolve: () => void;
+  tag: SpoolTag | null;
+  resolve: (written: number) => void;
   reject: (err: Error) => void;
 }
+
+/** Which rows of one spool the file holds: whole entries (sorted [from, to) ranges of seq) and
+ *  entries written in part (seq → rows written, from the first). */
+interface Marks {
+  done: [number, number][];
+  part: Map<number, number>;
+}
+
+/** The journal is rewritten as one snapshot line past this size. */
+const JOURNAL_MAX = 256 * 1024;
 
 /** How much of the file's end is read to find its last line break. */
 const TAIL_CHUNK = 64 * 1024;
@@ -43,6 +61,9 @@ export class CsvFile {
   private writing: Promise<void> | null = null;
   private opening: Promise<void> | null = null;
   private closed = false;
+  private marks = new Map<string, Marks>();
+  private journal: fsp.FileHandle | null = null;
+  private journalSize = 0;
   /** rows written since open */
   rowsWritten = 0;
 
@@ -83,13 +104,33 @@ export class CsvFile {
    * if the write failed (then nothing of that write stays in the file).
    */
   append(records: readonly Record<string, unknown>[]): Promise<void> {
+    return this.enqueue(records, null).then(() => undefined);
+  }
+
+  /**
+   * Appends rows from a spool entry (tag): stored exactly once. The rows the file already holds
+   * are skipped (a replay after a crash); resolves with the number of rows written now.
+   */
+  appendOnce(records: readonly Record<string, unknown>[], tag: SpoolTag): Promise<number> {
+    return this.enqueue(records, tag);
+  }
+
+  private enqueue(records: readonly Record<string, unknown>[], tag: SpoolTag | null): Promise<number> {
     if (this.closed) return Promise.reject(new Error('CSV file is closed'));
-    if (records.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+    if (records.length === 0) return Promise.resolve(0);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ records, tag, resolve, reject });
       this.waitingRows += records.length;
       this.kick();
     });
+  }
+
+  /** How many of the tagged rows, from the first, the file holds already. */
+  held(tag: SpoolTag): number {
+    const m = this.marks.get(tag.spool);
+    if (!m) return 0;
+    if (inRanges(m.done, tag.seq)) return tag.count;
+    return Math.max(0, Math.min(tag.count, (m.part.get(tag.seq) ?? 0) - tag.from));
   }
 
   /** Writes everything queued, then closes the file. */
@@ -100,6 +141,11 @@ export class CsvFile {
       const h = this.handle;
       this.handle = null;
       await h.close().catch(() => undefined);
+    }
+    if (this.journal) {
+      const j = this.journal;
+      this.journal = null;
+      await j.close().catch(() => undefined);
     }
   }
 
@@ -130,36 +176,50 @@ export class CsvFile {
       try {
         await this.open();
         await this.ensureCurrent();
-        written = await this.writeBatch(batch);
+        written = await this.writeBatch(this.skipHeld(batch));
       } catch (err) {
         for (const p of batch) p.reject(err as Error);
         continue;
       }
-      for (const p of written) p.resolve();
+      for (const p of written) p.resolve(p.records.length);
     }
+  }
+
+  /** Drops the tagged rows the file holds already; a message with nothing left resolves with 0. */
+  private skipHeld(batch: Pending[]): Pending[] {
+    const out: Pending[] = [];
+    for (const p of batch) {
+      const skip = p.tag ? this.held(p.tag) : 0;
+      if (skip === 0) out.push(p);
+      else if (skip >= p.records.length) p.resolve(0);
+      else out.push({ ...p, records: p.records.slice(skip), tag: { ...p.tag!, from: p.tag!.from + skip, count: p.tag!.count - skip } });
+    }
+    return out;
   }
 
   /** Writes the batch's rows that convert; returns those (the others are rejected here). */
   private async writeBatch(batch: Pending[]): Promise<Pending[]> {
     // Columns are settled only now, after open() has read any existing header.
     if (this.columns === null) this.columns = Object.keys(batch[0].records[0]);
-    const cells: Cell[][] = [];
+    let text = '';
+    let rows = 0;
     const ok: Pending[] = [];
     for (const p of batch) {
       try {
-        const rows = toRows(p.records, this.columns);
-        for (const r of rows) cells.push(r);
+        text += formatRecords(p.records, this.columns);
+        rows += p.records.length;
         ok.push(p);
       } catch (err) {
         p.reject(err as Error);
       }
     }
-    const rows = cells.length;
     if (rows === 0) return ok;
-    let text = rowsToCsv(cells);
     if (this.needsHeader) text = headerLine(this.columns) + text;
     const buf = Buffer.from(text, 'utf8');
     const h = this.handle!;
+    const tags = ok.filter((p) => p.tag !== null).map((p) => p.tag!);
+    // Write-ahead: the intent is with the OS before the rows are.
+    if (tags.length) await this.intend(buf.length, tags);
     try {
       let off = 0;
       while (off < buf.length) {
@@ -174,11 +234,110 @@ export class CsvFile {
     this.size += buf.length;
     this.needsHeader = false;
     this.rowsWritten += rows;
+    for (const t of tags) this.mark(t);
     return ok;
+  }
+
+  /** Appends the intent line of a write of `length` bytes at the current end. */
+  private async intend(length: number, tags: SpoolTag[]): Promise<void> {
+    if (this.journalSize > JOURNAL_MAX) await this.compactJournal();
+    const line = JSON.stringify({ i: this.ino, o: this.size, l: length, t: tags.map((t) => [t.spool, t.seq, t.from, t.count, t.total]) }) + '\n';
+    const buf = Buffer.from(line, 'utf8');
+    if (!this.journal) this.journal = await fsp.open(this.journalFile, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
+    let off = 0;
+    while (off < buf.length) off += (await this.journal.write(buf, off, buf.length - off)).bytesWritten;
+    this.journalSize += buf.length;
+  }
+
+  private mark(t: SpoolTag): void {
+    let m = this.marks.get(t.spool);
+    if (!m) {
+      m = { done: [], part: new Map() };
+      this.marks.set(t.spool, m);
+    }
+    const upto = t.from + t.count;
+    if (upto >= t.total) {
+      m.part.delete(t.seq);
+      addToRanges(m.done, t.seq);
+    } else if (upto > (m.part.get(t.seq) ?? 0)) {
+      m.part.set(t.seq, upto);
+    }
+  }
+
+  private get journalFile(): string {
+    return this.file + '.journal';
+  }
+
+  /**
+   * Reads the journal against the file: intents whose bytes are all there give the marks; the
+   * intent of a write that did not finish cuts the file back to where that write began. Then
+   * the journal is rewritten as one snapshot line. A journal of another file (the CSV was
+   * replaced or is new) is dropped.
+   */
+  private async loadJournal(): Promise<void> {
+    this.marks = new Map();
+    if (this.journal) await this.journal.close().catch(() => undefined);
+    this.journal = null;
+    let text: string;
+    try {
+      text = await fsp.readFile(this.journalFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    let st: { size: number; ino: number } = { size: 0, ino: -1 };
+    try {
+      st = await fsp.stat(this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const line of text.split('\n')) {
+      let j: { i?: number; o?: number; l?: number; t?: [string, number, number, number, number][]; s?: Record<string, { d: [number, number][]; p: [number, number][] }> };
+      try {
+        j = JSON.parse(line);
+      } catch {
+        continue; // a torn last line: its write never began
+      }
+      if (j.i !== st.ino || st.size === 0) {
+        this.marks = new Map(); // another file's journal
+        continue;
+      }
+      if (j.s) {
+        this.marks = new Map(Object.entries(j.s).map(([k, v]) => [k, { done: v.d, part: new Map(v.p) }]));
+        continue;
+      }
+      if (typeof j.o !== 'number' || typeof j.l !== 'number' || !Array.isArray(j.t)) continue;
+      if (j.o + j.l > st.size) {
+        if (st.size > j.o) {
+          this.warn(`cut the ${st.size - j.o} bytes of a write that did not finish from ${this.file} (its rows are written again from the spool)`);
+          await fsp.truncate(this.file, j.o);
+          st = { ...st, size: j.o };
+        }
+        continue;
+      }
+      for (const [spool, seq, from, count, total] of j.t) this.mark({ spool, seq, from, count, total });
+    }
+    this.ino = st.ino;
+    await this.compactJournal();
+  }
+
+  /** Rewrites the journal as one snapshot line of the marks (through a temporary file). */
+  private async compactJournal(): Promise<void> {
+    if (this.journal) await this.journal.close().catch(() => undefined);
+    this.journal = null;
+    const s: Record<string, { d: [number, number][]; p: [number, number][] }> = {};
+    for (const [k, m] of this.marks) s[k] = { d: m.done, p: [...m.part] };
+    const line = JSON.stringify({ i: this.ino, s }) + '\n';
+    const tmp = this.journalFile + '.tmp';
+    await fsp.writeFile(tmp, line);
+    await fsp.rename(tmp, this.journalFile);
+    this.journalSize = Buffer.byteLength(line);
   }
 
   private async doOpen(): Promise<void> {
     await fsp.mkdir(path.dirname(this.file), { recursive: true });
+    await this.repairTail();
+    await this.loadJournal();
     await this.repairTail();
     await this.checkHeader();
     await this.openHandle();
@@ -195,16 +354,20 @@ export class CsvFile {
     if (this.handle && ino === this.ino) return;
     if (this.handle) await this.handle.close().catch(() => undefined);
     this.handle = null;
-    await fsp.mkdir(path.dirname(this.file), { recursive: true });
-    await this.repairTail();
-    await this.checkHeader();
-    await this.openHandle();
+    await this.doOpen();
   }
 
   private async openHandle(): Promise<void> {
     this.handle = await fsp.open(this.file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
     const st = await this.handle.stat();
-    this.ino = st.ino;
+    if (st.ino !== this.ino || st.size === 0) {
+      // a new file (or one moved aside): the marks were about the old one
+      this.ino = st.ino;
+      if (this.marks.size) {
+        this.marks = new Map();
+        await this.compactJournal();
+      }
+    }
     this.size = st.size;
     this.needsHeader = st.size === 0;
   }
@@ -296,5 +459,40 @@ async function readFirstLine(file: string): Promise<string | null> {
     return nl >= 0 ? text.slice(0, nl) : text;
   } finally {
     await h.close();
+  }
+}
+
+/** Whether seq lies in one of the sorted, disjoint [from, to) ranges. */
+function inRanges(ranges: [number, number][], seq: number): boolean {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid][1] <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ranges.length && ranges[lo][0] <= seq;
+}
+
+/** Adds seq to sorted, disjoint [from, to) ranges, joining neighbours (in order: the last grows). */
+function addToRanges(ranges: [number, number][], seq: number): void {
+  const last = ranges[ranges.length - 1];
+  if (last && last[1] === seq) {
+    last[1] = seq + 1;
+    return;
+  }
+  if (inRanges(ranges, seq)) return;
+  let i = 0;
+  while (i < ranges.length && ranges[i][1] < seq) i++;
+  if (i < ranges.length && ranges[i][1] === seq) {
+    ranges[i][1] = seq + 1;
+    if (i + 1 < ranges.length && ranges[i + 1][0] === seq + 1) {
+      ranges[i][1] = ranges[i + 1][1];
+      ranges.splice(i + 1, 1);
+    }
+  } else if (i < ranges.length && ranges[i][0] === seq + 1) {
+    ranges[i][0] = seq;
+  } else {
+    ranges.splice(i, 0, [seq, seq + 1]);
   }
 }

@@ -1,9 +1,11 @@
 /**
- * CSV rows (SPEC section 5): one record → one line, written with csv-stringify.
+ * CSV rows (SPEC section 5): one record → one line, as csv-stringify writes it (toCsvLines; the
+ * writer's hot path formatRecords builds the same bytes directly).
  * Text that a spreadsheet would run as a formula is defused with a leading `'`; numbers stay
  * numbers; nested values are JSON; line breaks inside text become spaces so that every record is
  * exactly one line (the torn-line repair and line-based tools rely on it).
  */
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
 export type Cell = string | number;
@@ -16,6 +18,7 @@ export const CSV_COLUMNS = Object.freeze({
     'x', 'y', 'floor', 'networkId', 'radio', 'version',
   ],
   correlation: ['serial', 'zone', 'timeIn', 'timeOut', 'peakPeople', 'clientMac', 'seenTime', 'rssi', 'apMac'],
+  crossings: ['time', 'serial', 'boundaryId', 'label', 'event', 'objectType', 'objectId'],
 } as const);
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -77,9 +80,42 @@ export function rowsToCsv(rows: readonly Cell[][]): string {
   return rows.length === 0 ? '' : stringify(rows as Cell[][], { eof: true, record_delimiter: 'unix' });
 }
 
-/** Records → CSV text with one line per record (and a trailing newline), in column order. */
+/**
+ * Records → CSV text with one line per record (and a trailing newline), in column order, through
+ * csv-stringify: the reference that formatRecords() (what files are written with) must equal.
+ */
 export function toCsvLines(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
   return rowsToCsv(toRows(records, columns));
+}
+
+/** Text that is its own cell: no formula start, nothing to quote or replace. */
+const PLAIN_TEXT = /^[^=+\-@\t\r\n\u2028\u2029,"][^\r\n\u2028\u2029,"]*$/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One value → its text in a CSV line, as csv-stringify writes toCell(value). */
+function field(value: unknown): string {
+  if (typeof value === 'string' && PLAIN_TEXT.test(value)) return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? '' + value : '';
+  const cell = toCell(value);
+  if (typeof cell === 'number') return '' + cell;
+  return NEEDS_QUOTES.test(cell) ? '"' + cell.replace(/"/g, '""') + '"' : cell;
+}
+
+/**
+ * Records → CSV lines, built directly (the hot path of every CSV write): byte for byte what
+ * rowsToCsv(toRows(records, columns)) gives through csv-stringify, which stays the reference
+ * (test/unit/csv-fast.test.ts compares them on random records), without the intermediate rows.
+ */
+export function formatRecords(records: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  let out = '';
+  const n = columns.length;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    let line = n > 0 ? field(own(record, columns[0])) : '';
+    for (let c = 1; c < n; c++) line += ',' + field(own(record, columns[c]));
+    out += line + '\n';
+  }
+  return out;
 }
 
 /** The header line for these columns (names are defused too: they may come from records). */
@@ -87,28 +123,19 @@ export function headerLine(columns: readonly string[]): string {
   return stringify([columns.map((c) => toCell(c))], { eof: true, record_delimiter: 'unix' });
 }
 
-/** Splits one CSV line (RFC 4180 quoting) into its fields; used to read an existing header. */
+/**
+ * The fields of one CSV line (RFC 4180 quoting, by csv-parse); a line break at its end, or a lone
+ * CR (a CRLF file's line whose \n was cut), is not part of it. A line that cannot be read (an
+ * unclosed quote) is one field. Used to read an existing header, and lines while seeking a time.
+ */
 export function parseCsvLine(line: string): string[] {
   const text = line.replace(/\r?\n?$/, '');
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch !== '"') field += ch;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
+  try {
+    const rows = parse(text, { relax_column_count: true, relax_quotes: true, record_delimiter: ['\n', '\r\n'] }) as string[][];
+    return rows[0] ?? [''];
+  } catch {
+    return [text];
   }
-  fields.push(field);
-  return fields;
 }
 
 /** Column names from a user's text (`a, b, c`); empty → null (take the first record's keys). */

@@ -1,15 +1,20 @@
-/** Short numbers for status texts: 950, 9.5k, 12k, 1.2M. */
+/** Short numbers for status texts: 950, 9.5k, 12k, 346k, 1.2M, 2.5G (Intl compact notation). */
+
+const FORMAT = new Intl.NumberFormat('en', {
+  notation: 'compact',
+  // one decimal below 10 of a unit (9.5k), whole numbers above (12k, 346k); Node < 19 ignores
+  // roundingPriority and keeps two significant digits (350k)
+  maximumFractionDigits: 0,
+  maximumSignificantDigits: 2,
+  roundingPriority: 'morePrecision',
+});
+
+/** Intl's English units → ours (k as in SI, G rather than B for 10^9). */
+const UNITS: Readonly<Record<string, string>> = { K: 'k', M: 'M', B: 'G', T: 'T' };
+
 export function compact(n: number): string {
   if (!Number.isFinite(n)) return '?';
-  const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-  const abs = Math.abs(n);
-  if (abs < 1000) return String(n);
-  for (let i = units.length - 1; i >= 0; i--) {
-    const [div, unit] = units[i];
-    const v = n / div;
-    const text = Math.abs(v) < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v).toString();
-    // 999 999 rounds to "1000k": go up a unit instead.
-    if (Math.abs(Number(text)) < 1000 || i === 0) return text + unit;
-  }
-  return String(n);
+  let out = '';
+  for (const part of FORMAT.formatToParts(n)) out += part.type === 'compact' ? (UNITS[part.value] ?? part.value) : part.value;
+  return out;
 }

@@ -14,7 +14,8 @@
  */
 import type { IncomingMessage } from 'http';
 
-export type BodyResult = { ok: true; body: unknown; bytes: number } | { ok: false; status: 400 | 408 | 413 | 503; error: string };
+/** `raw` (asked with `{ raw: true }`): the bytes read, null when an earlier middleware parsed the body. */
+export type BodyResult = { ok: true; body: unknown; bytes: number; raw?: Buffer | null } | { ok: false; status: 400 | 408 | 413 | 503; error: string };
 
 type MaybeParsed = IncomingMessage & { body?: unknown; _body?: boolean };
 
@@ -26,6 +27,8 @@ export interface BodyLimits {
   /** after graceMs (default 10 s), a body arriving slower than this on average → 408 (default 64 KiB/s) */
   minBytesPerS?: number;
   graceMs?: number;
+  /** hand back the bytes read as `raw` (the receiver spools them) */
+  raw?: boolean;
 }
 
 export const BODY_DEFAULTS = Object.freeze({ idleMs: 30_000, minBytesPerS: 64 * 1024, graceMs: 10_000 });
@@ -125,7 +128,8 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
   }
   if (req._body) {
     // Parsed upstream (body-parser marks it so); its own limit applied.
-    return Promise.resolve({ ok: true, body: req.body, bytes: Number.isFinite(declared) ? declared : 0 });
+    const bytes = Number.isFinite(declared) ? declared : 0;
+    return Promise.resolve(limits.raw ? { ok: true, body: req.body, bytes, raw: null } : { ok: true, body: req.body, bytes });
   }
   const idleMs = limits.idleMs ?? BODY_DEFAULTS.idleMs;
   const minRate = limits.minBytesPerS ?? BODY_DEFAULTS.minBytesPerS;
@@ -177,10 +181,12 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
       chunks.push(chunk);
     };
     const onEnd = (): void => {
-      let text = Buffer.concat(chunks, size).toString('utf8');
+      const raw = Buffer.concat(chunks, size);
+      let text = raw.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
-        finish({ ok: true, body: JSON.parse(text), bytes: size });
+        const body = JSON.parse(text);
+        finish(limits.raw ? { ok: true, body, bytes: size, raw } : { ok: true, body, bytes: size });
       } catch {
         finish({ ok: false, status: 400, error: 'invalid JSON' });
       }

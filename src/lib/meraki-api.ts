@@ -4,6 +4,13 @@
  * honoured (the limiter pauses for everyone), redirects followed with the key only to Meraki hosts
  * or the configured base, readable errors that never contain the key. Framework-free.
  */
+import type { NumberRule } from './options';
+
+/** The meraki-api config node's number settings: request timeout (s), requests per second. */
+export const API_SETTINGS: Readonly<Record<'timeoutS' | 'rate', NumberRule>> = Object.freeze({
+  timeoutS: { default: 10, above: 0 },
+  rate: { default: 10, above: 0 },
+});
 
 export type ApiErrorKind = 'unauthorised' | 'forbidden' | 'not-found' | 'rate-limited' | 'timeout' | 'network' | 'http' | 'bad-response';
 
@@ -105,6 +112,44 @@ export interface Snapshot {
   expiry: string | null;
 }
 
+/** A crossing line of a camera (Areas & Lines). */
+export interface BoundaryLine {
+  serial: string;
+  id: string;
+  name: string | null;
+}
+
+export interface BoundaryHistoryQuery {
+  boundaryIds: readonly string[];
+  /** ISO-8601 UTC */
+  ranges: readonly { startTime: string; endTime: string }[];
+  /** seconds per interval (default 3600) */
+  intervalS?: number;
+  /** person (the API's default) and/or vehicle */
+  boundaryTypes?: readonly string[];
+  /** 1–1000 (default 1000) */
+  perPage?: number;
+}
+
+/** One interval of one line's history. */
+export interface BoundaryInterval {
+  boundaryId: string;
+  start: number;
+  end: number;
+  objectType: string | null;
+  in: number;
+  out: number;
+}
+
+/** The `rel="next"` target of an RFC 8288 Link header, or null. */
+export function nextLink(header: string | null | undefined): string | null {
+  if (!header) return null;
+  for (const m of header.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]*)*)/g)) {
+    if (/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2])) return m[1];
+  }
+  return null;
+}
+
 export class MerakiClient {
   readonly baseUrl: string;
   private readonly key: string;
@@ -133,8 +178,8 @@ export class MerakiClient {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  getDevice(serial: string): Promise<{ serial: string; name?: string; model?: string }> {
-    return this.request('GET', `/devices/${encodeURIComponent(serial)}`) as Promise<{ serial: string; name?: string; model?: string }>;
+  getDevice(serial: string): Promise<{ serial: string; name?: string; model?: string; networkId?: string }> {
+    return this.request('GET', `/devices/${encodeURIComponent(serial)}`) as Promise<{ serial: string; name?: string; model?: string; networkId?: string }>;
   }
 
   async getZones(serial: string): Promise<{ id: string; label: string | null }[]> {
@@ -161,8 +206,110 @@ export class MerakiClient {
     return res ? safeLink(res.url, this.baseUrl) : null;
   }
 
+  // --- Areas & Lines (line-counter) ---
+
+  /** The organisation of a camera: GET /devices/{serial} → its network → GET /networks/{id}. */
+  async organizationOfDevice(serial: string): Promise<string> {
+    const device = (await this.getDevice(serial)) as Record<string, unknown> | null;
+    const networkId = device && typeof device.networkId === 'string' ? device.networkId : '';
+    if (!networkId) throw new ApiError(`GET /devices/${serial}: no networkId in the answer`, 'bad-response');
+    const network = (await this.request('GET', `/networks/${encodeURIComponent(networkId)}`)) as Record<string, unknown> | null;
+    const org = network?.organizationId;
+    if ((typeof org !== 'string' && typeof org !== 'number') || String(org) === '') throw new ApiError(`GET /networks/${networkId}: no organizationId in the answer`, 'bad-response');
+    return String(org);
+  }
+
+  /** The crossing lines drawn on these cameras: GET /organizations/{orgId}/camera/boundaries/lines/byDevice. */
+  async getLinesByDevice(orgId: string, serials: readonly string[]): Promise<BoundaryLine[]> {
+    const query = serials.map((s) => `serials[]=${encodeURIComponent(s)}`).join('&');
+    const list = await this.requestAll(`/organizations/${encodeURIComponent(orgId)}/camera/boundaries/lines/byDevice${query ? `?${query}` : ''}`);
+    const out: BoundaryLine[] = [];
+    for (const device of list) {
+      if (typeof device !== 'object' || device === null || typeof (device as Record<string, unknown>).serial !== 'string') continue;
+      const d = device as Record<string, unknown>;
+      // documented as an array of boundaries; older pages show a single object
+      const boundaries = Array.isArray(d.boundaries) ? d.boundaries : d.boundaries ? [d.boundaries] : [];
+      for (const b of boundaries) {
+        if (typeof b !== 'object' || b === null) continue;
+        const r = b as Record<string, unknown>;
+        if ((typeof r.id !== 'string' && typeof r.id !== 'number') || (r.type !== undefined && r.type !== 'line')) continue;
+        out.push({ serial: d.serial as string, id: String(r.id), name: typeof r.name === 'string' ? r.name : null });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Crossings per line and interval: GET /organizations/{orgId}/camera/detections/history/
+   * byBoundary/byInterval, every page (Link rel=next), flattened to intervals.
+   */
+  async getBoundaryHistory(orgId: string, q: BoundaryHistoryQuery): Promise<BoundaryInterval[]> {
+    const params = [
+      ...q.boundaryIds.map((id) => `boundaryIds[]=${encodeURIComponent(id)}`),
+      // one object per range, as Rails reads `ranges[]interval=…&ranges[]startTime=…&ranges[]endTime=…`
+      ...q.ranges.map((r) => `ranges[]interval=${q.intervalS ?? 3600}&ranges[]startTime=${encodeURIComponent(r.startTime)}&ranges[]endTime=${encodeURIComponent(r.endTime)}`),
+      ...(q.boundaryTypes ?? []).map((t) => `boundaryTypes[]=${encodeURIComponent(t)}`),
+      `perPage=${q.perPage ?? 1000}`,
+    ];
+    const list = await this.requestAll(`/organizations/${encodeURIComponent(orgId)}/camera/detections/history/byBoundary/byInterval?${params.join('&')}`);
+    const out: BoundaryInterval[] = [];
+    const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : 0);
+    for (const entry of list) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const e = entry as Record<string, unknown>;
+      if (typeof e.boundaryId !== 'string' && typeof e.boundaryId !== 'number') continue;
+      // documented as one object, in practice an array
+      const results = Array.isArray(e.results) ? e.results : e.results ? [e.results] : [];
+      for (const r of results) {
+        if (typeof r !== 'object' || r === null) continue;
+        const x = r as Record<string, unknown>;
+        const start = typeof x.startTime === 'string' ? Date.parse(x.startTime) : NaN;
+        const end = typeof x.endTime === 'string' ? Date.parse(x.endTime) : NaN;
+        if (!Number.isFinite(start) || !Number.isFinite(end)) continue;
+        out.push({ boundaryId: String(e.boundaryId), start, end, objectType: typeof x.objectType === 'string' ? x.objectType : null, in: count(x.in), out: count(x.out) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every page of a list: the answers' arrays, joined, following `Link: <…>; rel=next` (RFC 8288)
+   * while it stays under the base URL (the key goes nowhere else), at most `maxPages` pages.
+   */
+  async requestAll(path: string, maxPages = 50): Promise<unknown[]> {
+    const all: unknown[] = [];
+    let next: string | null = path;
+    for (let page = 0; next !== null; page++) {
+      if (page >= maxPages) throw new ApiError(`GET ${path}: more than ${maxPages} pages`, 'bad-response');
+      let link: string | null = null;
+      const body = await this.request('GET', next, { onHeaders: (h) => (link = h.get('link')) });
+      if (!Array.isArray(body)) throw new ApiError(`GET ${next}: expected a list`, 'bad-response');
+      all.push(...body);
+      const url = nextLink(link);
+      next = url === null ? null : this.pathUnderBase(url);
+      if (url !== null && next === null) throw new ApiError(`GET ${path}: the next page is not under the API base URL`, 'bad-response');
+    }
+    return all;
+  }
+
+  /** An absolute or relative URL → its path and query below the base URL's path; null elsewhere. */
+  private pathUnderBase(url: string): string | null {
+    const base = new URL(this.baseUrl);
+    let u: URL;
+    try {
+      u = new URL(url, this.baseUrl + '/');
+    } catch {
+      return null;
+    }
+    const basePath = base.pathname.replace(/\/+$/, '');
+    if (!u.pathname.startsWith(basePath + '/')) return null;
+    // the real API answers with its own host (api.meraki.com, or a shard): the path is what matters
+    if (u.host !== base.host && !(u.protocol === 'https:' && (u.hostname === 'meraki.com' || u.hostname.endsWith('.meraki.com')))) return null;
+    return u.pathname.slice(basePath.length) + u.search;
+  }
+
   /** One API call: rate-limited, timed out, retried after 429 (Retry-After) and 5xx. */
-  async request(method: string, path: string, options: { body?: unknown } = {}): Promise<unknown> {
+  async request(method: string, path: string, options: { body?: unknown; onHeaders?: (headers: Headers) => void } = {}): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       await this.limiter.take();
       const res = await this.send(method, this.baseUrl + path, options.body);
@@ -186,6 +333,7 @@ export class MerakiClient {
       if (res.status === 401 || res.status === 403) this.onEvent('unauthorised');
       if (!res.ok) throw new ApiError(`${method} ${path}: ${describe(res.status, text)}`, kindOf(res.status), res.status);
       this.onEvent('ok');
+      options.onHeaders?.(res.headers);
       if (text === '') return null;
       try {
         return JSON.parse(text);

@@ -1,9 +1,10 @@
 /**
- * MV Sense MQTT messages (topic `/merakimv/<serial>/<leaf>`) → normalised counts, detections and
- * light messages (SPEC section 3). Pure: no Node-RED, no I/O.
+ * MV Sense MQTT messages (topic `/merakimv/<serial>/<leaf>`) → normalised counts, detections,
+ * light and line-crossing messages (SPEC section 3). Pure: no Node-RED, no I/O.
  */
 import { ListFilter, listFilter } from './filter';
 import { checkTime, futureToleranceMs, isoUtc, timeRefusal, toEpochMs } from './time';
+import type { Result } from './result';
 
 /** The most people (or vehicles) one camera zone may report: more is a broken or hostile sender
  *  (`1e308` in two zones sums to Infinity). */
@@ -48,20 +49,45 @@ export interface LightMessage {
   lux: number;
 }
 
-export type MvMessage = CountsMessage | DetectionsMessage | LightMessage;
+/** A line crossing (Areas & Lines), topic `/merakimv/<serial>/crossing/<boundaryId>`. */
+export interface CrossingMessage {
+  kind: 'crossing';
+  serial: string;
+  /** the line's id, from the topic */
+  boundaryId: string;
+  /** the line's name as configured in Dashboard, or null */
+  label: string | null;
+  /** `in` (crossing_in), `out` (crossing_out), or the camera's own word (expired, appeared, ...) */
+  event: string;
+  /** person, vehicle, or the camera's word; null when not given */
+  objectType: string | null;
+  objectId: number | string | null;
+  ts: number;
+  time: string;
+}
 
-export type ParseResult =
-  | { status: 'ok'; value: MvMessage }
-  /** a valid MV topic this package does not model (audio, custom CV, crossings, ...) */
-  | { status: 'ignored'; reason: string }
-  /** excluded by the camera or zone filter */
-  | { status: 'filtered'; reason: string }
-  | { status: 'invalid'; reason: string };
+export type MvMessage = CountsMessage | DetectionsMessage | LightMessage | CrossingMessage;
 
-type Leaf = 'counts' | 'detections' | 'light' | 'other';
+/**
+ * Why a message gave no value: `invalid` (an error to report), `ignored` (a valid MV topic this
+ * package does not model: audio, custom CV, desks, ...), `filtered` (the camera or zone filter).
+ */
+export type Drop = 'invalid' | 'ignored' | 'filtered';
+
+export type ParseResult = Result<MvMessage, { drop: Drop }>;
+
+/** A result in one word: 'ok', or why it was dropped. */
+export function verdict(r: ParseResult): 'ok' | Drop {
+  return r.ok ? 'ok' : r.drop;
+}
+
+const dropped = (drop: Drop, reason: string): ParseResult => ({ ok: false, drop, reason });
+
+type Leaf = 'counts' | 'detections' | 'light' | 'crossing' | 'other';
 
 interface TopicInfo {
   serial: string;
+  /** the zone id; for a crossing, the boundary id */
   zone: string;
   leaf: Leaf;
   /** set when the topic itself is unusable or filtered out */
@@ -73,12 +99,17 @@ const OTHER_LEAVES = new Set([
   'audio_analytics',
   'audio_detections',
   'custom_analytics',
-  'crossing',
   'net.meraki.detector',
   'net_detections',
 ]);
 
 const MAX_TOPIC_LENGTH = 512;
+/** A crossing topic's boundary id: plain characters, at most 128. */
+const BOUNDARY_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Crossing events: the camera's word, as long as it is a short one. */
+const MAX_EVENT_LENGTH = 32;
+/** Below this a crossing's ts is in seconds (SPEC section 3). */
+const CROSSING_SECONDS_BELOW = 1e12;
 const MAX_PAYLOAD_LENGTH = 1024 * 1024;
 const TOPIC_CACHE_SIZE = 4096;
 
@@ -92,7 +123,7 @@ export interface MvParserOptions {
 }
 
 function invalid(reason: string): ParseResult {
-  return { status: 'invalid', reason };
+  return dropped('invalid', reason);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -139,7 +170,7 @@ export class MvSenseParser {
    */
   parse(topic: unknown, payload: unknown, receivedAt: number): ParseResult {
     const r = this.parseAny(topic, payload, receivedAt);
-    if (r.status !== 'ok') return r;
+    if (!r.ok) return r;
     const verdict = checkTime(r.value.ts, receivedAt, this.toleranceMs);
     return verdict === 'ok' ? r : invalid(timeRefusal(verdict, r.value.ts, this.toleranceMs));
   }
@@ -159,8 +190,10 @@ export class MvSenseParser {
         return parseDetections(info, body);
       case 'light':
         return parseLight(info, body, receivedAt);
+      case 'crossing':
+        return parseCrossing(info, body);
       default:
-        return { status: 'ignored', reason: 'topic not modelled' };
+        return dropped('ignored', 'topic not modelled');
     }
   }
 
@@ -183,17 +216,23 @@ export class MvSenseParser {
       return { ...none, reject: invalid('topic is not /merakimv/<serial>/<zone|raw_detections|light>') };
     }
     if (!this.cameras.test(serial)) {
-      return { ...none, reject: { status: 'filtered', reason: 'camera not selected' } };
+      return { ...none, reject: dropped('filtered', 'camera not selected') };
     }
     if (/^\d+$/.test(leaf)) {
       if (parts.length !== 3) return { ...none, reject: invalid('unexpected topic levels after the zone') };
-      if (!this.zones.test(leaf)) return { ...none, reject: { status: 'filtered', reason: 'zone not selected' } };
+      if (!this.zones.test(leaf)) return { ...none, reject: dropped('filtered', 'zone not selected') };
       return { serial, zone: leaf, leaf: 'counts' };
     }
     if (parts.length === 3 && leaf === 'raw_detections') return { serial, zone: '0', leaf: 'detections' };
     if (parts.length === 3 && leaf === 'light') return { serial, zone: '0', leaf: 'light' };
-    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: { status: 'ignored', reason: `${leaf} not modelled` } };
-    return { ...none, reject: { status: 'ignored', reason: 'unknown MV topic' } };
+    if (leaf === 'crossing') {
+      if (parts.length !== 4) return { ...none, reject: invalid('expected /merakimv/<serial>/crossing/<boundaryId>') };
+      const boundaryId = parts[3];
+      if (!BOUNDARY_ID.test(boundaryId)) return { ...none, reject: invalid('the boundary id in /merakimv/<serial>/crossing/<boundaryId> is empty, too long or not plain text') };
+      return { serial, zone: boundaryId, leaf: 'crossing' };
+    }
+    if (OTHER_LEAVES.has(leaf)) return { ...none, reject: dropped('ignored', `${leaf} not modelled`) };
+    return { ...none, reject: dropped('ignored', 'unknown MV topic') };
   }
 }
 
@@ -228,7 +267,7 @@ function parseCounts(info: TopicInfo, body: Record<string, unknown>): ParseResul
   const vehicles = readCount(counts, 'vehicle');
   if (typeof vehicles === 'string') return invalid(vehicles);
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'counts', serial: info.serial, zone: info.zone, ts, time: isoUtc(ts), people, vehicles },
   };
 }
@@ -264,7 +303,7 @@ function parseDetections(info: TopicInfo, body: Record<string, unknown>): ParseR
     objects.push(obj);
   }
   return {
-    status: 'ok',
+    ok: true,
     value: { kind: 'detections', serial: info.serial, ts, time: isoUtc(ts), objects, people },
   };
 }
@@ -278,5 +317,40 @@ function parseLight(info: TopicInfo, body: Record<string, unknown>, receivedAt: 
     if (parsed === null) return invalid('invalid ts');
     ts = parsed;
   }
-  return { status: 'ok', value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
+  return { ok: true, value: { kind: 'light', serial: info.serial, ts, time: isoUtc(ts), lux } };
+}
+
+/** crossing_in → in, crossing_out → out; other events keep their own name. */
+const CROSSING_EVENTS: Record<string, string> = { crossing_in: 'in', crossing_out: 'out' };
+
+function parseCrossing(info: TopicInfo, body: Record<string, unknown>): ParseResult {
+  let ts = toEpochMs(body.ts);
+  if (ts === null) return invalid('missing or invalid ts');
+  // toEpochMs reads values below 1e11 as seconds; the SPEC draws that line at 1e12 for crossings.
+  if (typeof body.ts === 'number' || typeof body.ts === 'string') {
+    const raw = Number(body.ts);
+    if (raw >= 1e11 && raw < CROSSING_SECONDS_BELOW) ts = Math.round(raw * 1000);
+  }
+  const event = body.event;
+  if (typeof event !== 'string' || event === '' || event.length > MAX_EVENT_LENGTH) return invalid('event must be a short text (crossing_in, crossing_out, ...)');
+  const label = body.label;
+  if (label !== undefined && label !== null && typeof label !== 'string') return invalid('label must be text');
+  const type = body.type;
+  if (type !== undefined && type !== null && typeof type !== 'string') return invalid('type must be text');
+  const oid = body.object_id;
+  const objectId = (typeof oid === 'number' && Number.isFinite(oid)) || (typeof oid === 'string' && oid !== '' && oid.length <= 64) ? oid : null;
+  return {
+    ok: true,
+    value: {
+      kind: 'crossing',
+      serial: info.serial,
+      boundaryId: info.zone,
+      label: typeof label === 'string' ? label : null,
+      event: Object.prototype.hasOwnProperty.call(CROSSING_EVENTS, event) ? CROSSING_EVENTS[event] : event,
+      objectType: typeof type === 'string' && type !== '' ? type : null,
+      objectId,
+      ts,
+      time: isoUtc(ts),
+    },
+  };
 }

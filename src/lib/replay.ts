@@ -144,3 +144,66 @@ export class CorrelationRows {
     return [...this.groups.values()];
   }
 }
+
+/** The CSV files a Correlator is rebuilt from (null: not configured). */
+export interface ReplayFiles {
+  mv: string | null;
+  cmx: string | null;
+  correlation: string | null;
+}
+
+/** What replayInto() read back. */
+export interface ReplayCounts {
+  activities: number;
+  observations: number;
+  correlations: number;
+}
+
+/** The parts of a Correlator that a replay fills. */
+export interface ReplayTarget {
+  restoreActivity(a: ActivityInput): void;
+  addObservation(o: ObservationInput): void;
+  restoreCorrelation(c: SummaryCorrelation): void;
+}
+
+/** Activities that began this long before the window may still overlap it. */
+const ACTIVITY_LEAD = 6 * 3_600_000;
+
+/**
+ * Rebuilds a correlator's window after a restart from the files csv-store wrote: activities (from a
+ * little before `since`), observations and correlations since `since`. `onActivity` sees each
+ * activity restored (e.g. to learn its camera's labels); nothing more is added once `stopped()`.
+ */
+export async function replayInto(
+  target: ReplayTarget,
+  files: ReplayFiles,
+  since: number,
+  hooks: { onActivity?: (a: ActivityInput) => void; stopped?: () => boolean } = {},
+): Promise<ReplayCounts> {
+  const stopped = hooks.stopped ?? (() => false);
+  const counts: ReplayCounts = { activities: 0, observations: 0, correlations: 0 };
+  if (files.mv) {
+    await readCsvSince(files.mv, 'timeIn', since - ACTIVITY_LEAD, (row) => {
+      const a = activityFromRow(row);
+      if (!a || stopped()) return;
+      target.restoreActivity(a);
+      hooks.onActivity?.(a);
+      counts.activities += 1;
+    });
+  }
+  if (files.cmx) {
+    await readCsvSince(files.cmx, 'time', since, (row) => {
+      const o = observationFromRow(row);
+      if (!o || stopped()) return;
+      target.addObservation(o);
+      counts.observations += 1;
+    });
+  }
+  if (files.correlation) {
+    const rows = new CorrelationRows();
+    await readCsvSince(files.correlation, 'timeIn', since, (row) => rows.add(row));
+    for (const c of rows.values()) target.restoreCorrelation(c);
+    counts.correlations = rows.values().length;
+  }
+  return counts;
+}

@@ -5,7 +5,10 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import { hashMac, MacHashFormat, normaliseMac } from './mac';
+import type { ObservationFilter } from './receiver-settings';
 import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, parseTime, timeRefusal } from './time';
+
+export { DEFAULT_MIN_RSSI, ObservationFilter, observationFilter, receiverPath } from './receiver-settings';
 
 export type Radio = 'wifi' | 'ble';
 
@@ -34,7 +37,6 @@ export interface Observation {
 }
 
 export const DBM_OFFSET = 95;
-export const DEFAULT_MIN_RSSI = 15;
 /** Text values are cut to this length: they come from strangers. */
 const MAX_TEXT = 256;
 
@@ -78,6 +80,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkPost(body: unknown, secret: string): Verdict {
   if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
   if (secret === '' || !secretEquals(body.secret, secret)) return { ok: false, status: 403, error: 'invalid secret' };
+  return readPost(body);
+}
+
+/** checkPost() without the secret: for a post accepted earlier (a spool replay). */
+export function readPost(body: unknown): Verdict {
+  if (!isObject(body) || !isObject(body.data)) return { ok: false, status: 400, error: 'no data' };
   const version = typeof body.version === 'string' || typeof body.version === 'number' ? String(body.version).trim() : '';
   const major = version.length <= MAX_TEXT && /^\d+(\.\d+)*$/.test(version) ? parseInt(version, 10) : NaN;
   if (major !== 2 && major !== 3) return { ok: false, status: 400, error: 'unsupported version' };
@@ -112,13 +120,6 @@ function ipv4(v: unknown): string | null {
   return ip === '' ? null : text(ip);
 }
 
-/** Negative values are dBm (any version): rssi = dBm + 95, the dBm kept aside. */
-function signal(v: unknown): { rssi: number; rssiDbm: number | null } | null {
-  const n = num(v);
-  if (n === null) return null;
-  return n < 0 ? { rssi: n + DBM_OFFSET, rssiDbm: n } : { rssi: n, rssiDbm: null };
-}
-
 export interface NormaliseStats {
   /** observations (v2) or locations / latest records (v3) read */
   read: number;
@@ -128,11 +129,16 @@ export interface NormaliseStats {
   duplicates: number;
 }
 
-/** A post that passed checkPost() → observations, one per client and time (strongest signal kept). */
-export function normalise(post: PostInfo, stats?: NormaliseStats): Observation[] {
-  const n = new PostNormaliser(post, stats);
-  n.step(Infinity);
-  return n.result();
+/** What a receiver keeps of a post (SPEC section 3), applied in the same pass. */
+export interface BatchOptions {
+  /** keep only the observations that pass (keep()); default: every valid one */
+  filter?: ObservationFilter;
+  /** replace each client MAC by its keyed hash; `cache` (MAC → hash) may be shared between posts */
+  anonymise?: { salt: string; format: MacHashFormat; cache?: Map<string, string> };
+  /** added to, not reset */
+  stats?: NormaliseStats;
+  /** times checked against the wall clock (refused: counted in `refused`, never in the result) */
+  limits?: TimeLimits;
 }
 
 /** Observation times against the wall clock (time.ts): more than toleranceMs (default 5 min) ahead, or before 2015, are refused. */
@@ -141,9 +147,23 @@ export interface TimeLimits {
   toleranceMs?: number;
 }
 
+/** A post that passed checkPost() → observations, one per client and time (strongest signal kept). */
+export function normalise(post: PostInfo, stats?: NormaliseStats): Observation[] {
+  const n = new PostNormaliser(post, { stats });
+  n.step(Infinity);
+  return n.result();
+}
+
+/** Location fields of an entry without them. */
+const EMPTY: Record<string, unknown> = Object.freeze(Object.create(null));
+
 /**
- * normalise() a slice at a time, so that a post of tens of thousands of observations can be
- * worked through between other requests. Deduplication covers the whole post. With `limits`,
+ * A post → the batch a receiver sends on: observations normalised, deduplicated (one per client
+ * and time, the strongest signal kept, at the place of the first), filtered and anonymised, in
+ * post order. The result equals `normalise(post).filter(keep)` then `anonymise()`, but takes one
+ * pass over the post and builds no object for what the signal threshold or radio drops.
+ * step() works through it a slice at a time, so that a post of tens of thousands of observations
+ * can be done between other requests; deduplication covers the whole post. With `limits`,
  * observations whose time is out of bounds are refused (counted in `refused`, never in the result).
  */
 export class PostNormaliser {
@@ -152,18 +172,28 @@ export class PostNormaliser {
   refused = 0;
   lastRefusal: string | null = null;
   private readonly list: unknown[];
-  private readonly byKey = new Map<string, Observation>();
   private next = 0;
+  /** one slot per client and time, in order of first sight; null: below the threshold */
+  private readonly slots: (Observation | null)[] = [];
+  private readonly slotTs: number[] = [];
+  private readonly slotRssi: number[] = [];
+  /** clientMac → its slot, or (seen at several times) ts → slot */
+  private readonly seen = new Map<string, number | Map<number, number>>();
   private readonly apMac: string | null = null;
   private readonly floor: string | null = null;
+  private readonly networkId: string | null;
+  /** observations under this rssi get no object (Infinity: the filter drops the post's radio) */
+  private readonly minRssi: number;
 
   constructor(
     private readonly post: PostInfo,
-    stats?: NormaliseStats,
-    private readonly limits?: TimeLimits,
+    private readonly options: BatchOptions = {},
   ) {
-    this.stats = stats ?? { read: 0, invalid: 0, duplicates: 0 };
+    this.stats = options.stats ?? { read: 0, invalid: 0, duplicates: 0 };
     this.list = Array.isArray(post.data.observations) ? post.data.observations : [];
+    this.networkId = text(post.data.networkId);
+    const f = options.filter;
+    this.minRssi = !f ? -Infinity : f.radio !== 'both' && f.radio !== post.radio ? Infinity : f.minRssi;
     if (post.major === 2) {
       this.apMac = normaliseMac(post.data.apMac);
       const floors = post.data.apFloors;
@@ -180,166 +210,205 @@ export class PostNormaliser {
     const end = Math.min(this.list.length, this.next + count);
     for (; this.next < end; this.next++) {
       const raw = this.list[this.next];
-      if (this.post.major === 2) {
-        this.stats.read += 1;
-        this.add(isObject(raw) ? fromV2(raw, this.post, this.apMac, this.floor) : null);
-        continue;
-      }
-      if (!isObject(raw)) {
-        this.stats.read += 1;
-        this.add(null);
-        continue;
-      }
-      const locations = Array.isArray(raw.locations) ? raw.locations : [];
-      let found = 0;
-      for (const loc of locations) {
-        this.stats.read += 1;
-        const o = isObject(loc) ? fromV3(raw, loc, this.post) : null;
-        this.add(o);
-        if (o) found += 1;
-      }
-      if (found === 0) {
-        // Heard by fewer than 3 APs: no location, only the nearest AP.
-        this.stats.read += 1;
-        this.add(isObject(raw.latestRecord) ? fromV3(raw, null, this.post) : null);
-      }
+      if (this.post.major === 2) this.readV2(raw);
+      else this.readV3(raw);
     }
   }
 
+  /** The kept observations, in post order (call once, when done). */
   result(): Observation[] {
-    return [...this.byKey.values()];
+    const apMacs = this.options.filter?.apMacs;
+    const byAp = apMacs !== undefined && apMacs.size > 0;
+    const out: Observation[] = [];
+    for (const o of this.slots) {
+      if (o === null || (byAp && (o.apMac === null || !apMacs.has(o.apMac)))) continue;
+      out.push(o);
+    }
+    const a = this.options.anonymise;
+    if (a) anonymise(out, a.salt, a.format, a.cache);
+    return out;
   }
 
-  private add(o: Observation | null): void {
-    if (!o) {
+  private readV2(raw: unknown): void {
+    this.stats.read += 1;
+    if (!isObject(raw)) {
       this.stats.invalid += 1;
       return;
     }
-    if (this.limits) {
-      const tolerance = this.limits.toleranceMs ?? DEFAULT_FUTURE_TOLERANCE_S * 1000;
-      const verdict = checkTime(o.ts, this.limits.now, tolerance);
-      if (verdict !== 'ok') {
-        this.refused += 1;
-        this.lastRefusal = timeRefusal(verdict, o.ts, tolerance);
-        return;
-      }
+    const clientMac = normaliseMac(raw.clientMac);
+    const ts = raw.seenEpoch !== undefined && raw.seenEpoch !== null ? parseTime(raw.seenEpoch) : parseTime(raw.seenTime);
+    const value = num(raw.rssi);
+    if (clientMac === null || ts === null || value === null) {
+      this.stats.invalid += 1;
+      return;
     }
-    const key = o.clientMac + '|' + o.ts;
-    const seen = this.byKey.get(key);
-    if (seen) {
-      this.stats.duplicates += 1;
-      if (o.rssi > seen.rssi) this.byKey.set(key, o);
+    const i = this.place(clientMac, ts, value);
+    if (i < 0) return;
+    const loc = isObject(raw.location) ? raw.location : EMPTY;
+    this.slots[i] = this.make(raw, ts, clientMac, this.apMac, value,
+      num(loc.lat), num(loc.lng), num(loc.unc), num(loc.x), num(loc.y), this.floor);
+  }
+
+  /** A v3 client: one observation per location; with none usable, its latestRecord (nearest AP). */
+  private readV3(raw: unknown): void {
+    const stats = this.stats;
+    if (!isObject(raw)) {
+      stats.read += 1;
+      stats.invalid += 1;
+      return;
+    }
+    const clientMac = normaliseMac(raw.clientMac);
+    const latest = isObject(raw.latestRecord) ? raw.latestRecord : null;
+    const locations = Array.isArray(raw.locations) ? raw.locations : [];
+    let found = 0;
+    for (const loc of locations) {
+      stats.read += 1;
+      if (!isObject(loc)) {
+        stats.invalid += 1;
+        continue;
+      }
+      const ts = parseTime(loc.time);
+      // The nearest AP of this location: its strongest record with a valid AP MAC.
+      let value: number | null = null;
+      let apMac: string | null = null;
+      const records = loc.rssiRecords;
+      if (Array.isArray(records)) {
+        for (const r of records) {
+          if (!isObject(r)) continue;
+          const v = num(r.rssi);
+          if (v === null || (value !== null && v <= value)) continue;
+          const mac = normaliseMac(r.apMac);
+          if (mac !== null) {
+            value = v;
+            apMac = mac;
+          }
+        }
+      }
+      if (value === null) {
+        const l = latest ?? EMPTY;
+        value = num(l.nearestApRssi);
+        apMac = normaliseMac(l.nearestApMac);
+      }
+      if (clientMac === null || ts === null || value === null) {
+        stats.invalid += 1;
+        continue;
+      }
+      found += 1;
+      const i = this.place(clientMac, ts, value);
+      if (i < 0) continue;
+      const fp = isObject(loc.floorPlan) ? loc.floorPlan : EMPTY;
+      this.slots[i] = this.make(raw, ts, clientMac, apMac, value,
+        num(loc.lat), num(loc.lng), num(loc.variance ?? loc.unc), num(loc.x ?? fp.x), num(loc.y ?? fp.y),
+        text(loc.floorPlanName ?? fp.name));
+    }
+    if (found > 0) return;
+    // Heard by fewer than 3 APs: no location, only the nearest AP.
+    stats.read += 1;
+    const ts = latest ? parseTime(latest.time) : null;
+    const value = latest ? num(latest.nearestApRssi) : null;
+    if (latest === null || clientMac === null || ts === null || value === null) {
+      stats.invalid += 1;
+      return;
+    }
+    const i = this.place(clientMac, ts, value);
+    if (i >= 0) this.slots[i] = this.make(raw, ts, clientMac, normaliseMac(latest.nearestApMac), value, null, null, null, null, null, null);
+  }
+
+  /**
+   * A valid observation (signal `value`, dBm when negative): the slot to build it into, or -1 when
+   * nothing is to be built (its time is refused, a stronger duplicate holds the slot, or it is under
+   * the threshold: then the slot keeps its place, empty, for a stronger duplicate to come).
+   */
+  private place(clientMac: string, ts: number, value: number): number {
+    if (this.refuses(ts)) return -1;
+    const rssi = value < 0 ? value + DBM_OFFSET : value;
+    const i = this.slot(clientMac, ts, rssi);
+    if (i < 0 || rssi >= this.minRssi) return i;
+    this.slots[i] = null;
+    return -1;
+  }
+
+  /** A valid observation whose time is out of bounds: counted, and no further. */
+  private refuses(ts: number): boolean {
+    const limits = this.options.limits;
+    if (!limits) return false;
+    const tolerance = limits.toleranceMs ?? DEFAULT_FUTURE_TOLERANCE_S * 1000;
+    const verdict = checkTime(ts, limits.now, tolerance);
+    if (verdict === 'ok') return false;
+    this.refused += 1;
+    this.lastRefusal = timeRefusal(verdict, ts, tolerance);
+    return true;
+  }
+
+  /**
+   * The slot of (client, time): a new one, or the existing one when this signal is stronger than
+   * the one it holds (a duplicate); -1 for a weaker duplicate.
+   */
+  private slot(clientMac: string, ts: number, rssi: number): number {
+    const entry = this.seen.get(clientMac);
+    let i: number | undefined;
+    if (entry === undefined) {
+      this.seen.set(clientMac, this.newSlot(ts, rssi));
+      return this.slots.length - 1;
+    }
+    if (typeof entry === 'number') {
+      if (this.slotTs[entry] === ts) i = entry;
+      else {
+        const byTs = new Map<number, number>([[this.slotTs[entry], entry]]);
+        this.seen.set(clientMac, byTs);
+        byTs.set(ts, this.newSlot(ts, rssi));
+        return this.slots.length - 1;
+      }
     } else {
-      this.byKey.set(key, o);
-    }
-  }
-}
-
-type Place = Pick<Observation, 'lat' | 'lng' | 'unc' | 'x' | 'y' | 'floor'>;
-const NOWHERE: Place = { lat: null, lng: null, unc: null, x: null, y: null, floor: null };
-
-/** The fields every version shares, around what the version-specific readers found. */
-function observation(
-  raw: Record<string, unknown>,
-  post: PostInfo,
-  found: { ts: number; clientMac: string; apMac: string | null; rssi: number; rssiDbm: number | null },
-  place: Place,
-): Observation {
-  return {
-    ts: found.ts,
-    time: isoUtc(found.ts),
-    clientMac: found.clientMac,
-    apMac: found.apMac,
-    rssi: found.rssi,
-    rssiDbm: found.rssiDbm,
-    ssid: text(raw.ssid),
-    manufacturer: text(raw.manufacturer),
-    os: text(raw.os),
-    ipv4: ipv4(raw.ipv4),
-    ...place,
-    networkId: text(post.data.networkId),
-    radio: post.radio,
-    version: post.version,
-  };
-}
-
-function fromV2(raw: Record<string, unknown>, post: PostInfo, apMac: string | null, floor: string | null): Observation | null {
-  const clientMac = normaliseMac(raw.clientMac);
-  const ts = raw.seenEpoch !== undefined && raw.seenEpoch !== null ? parseTime(raw.seenEpoch) : parseTime(raw.seenTime);
-  const sig = signal(raw.rssi);
-  if (!clientMac || ts === null || !sig) return null;
-  const loc = isObject(raw.location) ? raw.location : {};
-  return observation(raw, post, { ts, clientMac, apMac, ...sig }, {
-    lat: num(loc.lat), lng: num(loc.lng), unc: num(loc.unc), x: num(loc.x), y: num(loc.y), floor,
-  });
-}
-
-/** One v3 location entry, or (loc = null) the client's latestRecord. */
-function fromV3(raw: Record<string, unknown>, loc: Record<string, unknown> | null, post: PostInfo): Observation | null {
-  const clientMac = normaliseMac(raw.clientMac);
-  const latest = isObject(raw.latestRecord) ? raw.latestRecord : {};
-  let ts: number | null;
-  let apMac: string | null = null;
-  let sig: { rssi: number; rssiDbm: number | null } | null = null;
-  if (loc) {
-    ts = parseTime(loc.time);
-    // The nearest AP of this location: its strongest record.
-    let best: number | null = null;
-    for (const r of Array.isArray(loc.rssiRecords) ? loc.rssiRecords : []) {
-      if (!isObject(r)) continue;
-      const v = num(r.rssi);
-      const mac = normaliseMac(r.apMac);
-      if (v !== null && mac && (best === null || v > best)) {
-        best = v;
-        apMac = mac;
+      i = entry.get(ts);
+      if (i === undefined) {
+        entry.set(ts, this.newSlot(ts, rssi));
+        return this.slots.length - 1;
       }
     }
-    if (best !== null) sig = signal(best);
-  } else {
-    ts = parseTime(latest.time);
+    this.stats.duplicates += 1;
+    if (rssi <= this.slotRssi[i]) return -1;
+    this.slotRssi[i] = rssi;
+    return i;
   }
-  if (!sig) {
-    sig = signal(latest.nearestApRssi);
-    apMac = normaliseMac(latest.nearestApMac);
+
+  private newSlot(ts: number, rssi: number): number {
+    this.slots.push(null);
+    this.slotTs.push(ts);
+    this.slotRssi.push(rssi);
+    return this.slots.length - 1;
   }
-  if (!clientMac || ts === null || !sig) return null;
-  if (!loc) return observation(raw, post, { ts, clientMac, apMac, ...sig }, NOWHERE);
-  const fp = isObject(loc.floorPlan) ? loc.floorPlan : {};
-  return observation(raw, post, { ts, clientMac, apMac, ...sig }, {
-    lat: num(loc.lat),
-    lng: num(loc.lng),
-    unc: num(loc.variance ?? loc.unc),
-    x: num(loc.x ?? fp.x),
-    y: num(loc.y ?? fp.y),
-    floor: text(loc.floorPlanName ?? fp.name),
-  });
+
+  /** The one place an observation is built (one object shape for every version). */
+  private make(
+    raw: Record<string, unknown>, ts: number, clientMac: string, apMac: string | null, value: number,
+    lat: number | null, lng: number | null, unc: number | null, x: number | null, y: number | null, floor: string | null,
+  ): Observation {
+    return {
+      ts,
+      time: isoUtc(ts),
+      clientMac,
+      apMac,
+      rssi: value < 0 ? value + DBM_OFFSET : value,
+      rssiDbm: value < 0 ? value : null,
+      ssid: text(raw.ssid),
+      manufacturer: text(raw.manufacturer),
+      os: text(raw.os),
+      ipv4: ipv4(raw.ipv4),
+      lat,
+      lng,
+      unc,
+      x,
+      y,
+      floor,
+      networkId: this.networkId,
+      radio: this.post.radio,
+      version: this.post.version,
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export interface ObservationFilter {
-  /** keep rssi ≥ minRssi (v2 scale, inclusive) */
-  minRssi: number;
-  /** normalised AP MACs; empty = every AP */
-  apMacs: ReadonlySet<string>;
-  radio: Radio | 'both';
-}
-
-export function observationFilter(options: { minRssi?: unknown; apMacs?: unknown; radio?: unknown } = {}): ObservationFilter {
-  const raw = options.minRssi;
-  const minRssi = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? DEFAULT_MIN_RSSI : Number(raw);
-  if (!Number.isFinite(minRssi)) throw new Error('RSSI threshold must be a number');
-  const list = Array.isArray(options.apMacs) ? options.apMacs : typeof options.apMacs === 'string' ? options.apMacs.split(/[\s,;]+/) : [];
-  const apMacs = new Set<string>();
-  for (const item of list) {
-    if (typeof item !== 'string' || item.trim() === '') continue;
-    const mac = normaliseMac(item.trim());
-    if (!mac) throw new Error(`"${item}" is not a MAC address`);
-    apMacs.add(mac);
-  }
-  const radio = options.radio === 'wifi' || options.radio === 'ble' ? options.radio : 'both';
-  return { minRssi, apMacs, radio };
-}
 
 export function keep(o: Observation, f: ObservationFilter): boolean {
   if (o.rssi < f.minRssi) return false;
@@ -348,9 +417,15 @@ export function keep(o: Observation, f: ObservationFilter): boolean {
   return true;
 }
 
-/** Replaces every clientMac by its keyed hash (one HMAC per distinct MAC). */
-export function anonymise(list: Observation[], salt: string, format: MacHashFormat): void {
-  const cache = new Map<string, string>();
+/** Hashes kept in a shared cache at most; then it starts again. */
+const HASH_CACHE_MAX = 100_000;
+
+/**
+ * Replaces every clientMac by its keyed hash (one HMAC per distinct MAC). A `cache` kept by the
+ * caller (for one salt and format) saves the HMACs of MACs seen in earlier posts.
+ */
+export function anonymise(list: Observation[], salt: string, format: MacHashFormat, cache = new Map<string, string>()): void {
+  if (cache.size > HASH_CACHE_MAX) cache.clear();
   for (const o of list) {
     let h = cache.get(o.clientMac);
     if (h === undefined) {
@@ -359,12 +434,4 @@ export function anonymise(list: Observation[], salt: string, format: MacHashForm
     }
     o.clientMac = h;
   }
-}
-
-/** `/cmx`, `cmx/` → `/cmx`; only plain URL path characters (no route patterns). */
-export function receiverPath(p: unknown): string | null {
-  let s = typeof p === 'string' && p.trim() ? p.trim() : '/cmx';
-  if (!s.startsWith('/')) s = '/' + s;
-  if (s.length > 1) s = s.replace(/\/+$/, '');
-  return /^\/[A-Za-z0-9._~\-/]*$/.test(s) ? s : null;
 }

@@ -5,7 +5,15 @@
  * Framework-free.
  */
 import { ApiError, MerakiClient } from './meraki-api';
+import type { NumberRule } from './options';
 import { isoUtc } from './time';
+import { failed, ok, Result } from './result';
+
+/** The mv-snapshot node's number settings: how long to wait for an image (s), snapshots kept per zone. */
+export const SNAPSHOT_SETTINGS: Readonly<Record<'timeoutS' | 'keep', NumberRule>> = Object.freeze({
+  timeoutS: { default: 30, above: 0 },
+  keep: { default: 6, min: 1, max: 50 },
+});
 
 export interface SnapshotResult {
   serial: string;
@@ -118,15 +126,21 @@ export class SnapshotStore {
   }
 }
 
+export interface SnapshotTarget {
+  serial: string;
+  zone: string | null;
+  ts: number;
+}
+
 /** An activity → a time inside it (the middle); or {serial, ts}. */
-export function snapshotTarget(p: unknown): { serial: string; zone: string | null; ts: number } | string {
-  if (typeof p !== 'object' || p === null) return 'payload must be an activity or {serial, ts}';
+export function snapshotTarget(p: unknown): Result<SnapshotTarget> {
+  if (typeof p !== 'object' || p === null) return failed('payload must be an activity or {serial, ts}');
   const o = p as Record<string, unknown>;
-  if (typeof o.serial !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(o.serial)) return 'payload.serial must be a camera serial';
+  if (typeof o.serial !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(o.serial)) return failed('payload.serial must be a camera serial');
   const zone = o.zone === undefined || o.zone === null ? null : String(o.zone);
-  if (typeof o.ts === 'number' && Number.isFinite(o.ts)) return { serial: o.serial, zone, ts: Math.round(o.ts) };
+  if (typeof o.ts === 'number' && Number.isFinite(o.ts)) return ok({ serial: o.serial, zone, ts: Math.round(o.ts) });
   if (typeof o.tsIn === 'number' && typeof o.tsOut === 'number' && Number.isFinite(o.tsIn) && Number.isFinite(o.tsOut)) {
-    return { serial: o.serial, zone, ts: Math.round((o.tsIn + o.tsOut) / 2) };
+    return ok({ serial: o.serial, zone, ts: Math.round((o.tsIn + o.tsOut) / 2) });
   }
-  return 'payload needs ts, or tsIn and tsOut (epoch ms)';
+  return failed('payload needs ts, or tsIn and tsOut (epoch ms)');
 }

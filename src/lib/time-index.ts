@@ -9,7 +9,10 @@
  * days of new (e.g. randomised) MACs.
  */
 
-class Names {
+import { firstIndex } from './search';
+
+/** Strings ↔ small integer ids (each distinct string gets the next id). */
+class Interner {
   private ids = new Map<string, number>();
   names: string[] = [];
 
@@ -54,8 +57,8 @@ export class ObservationIndex {
   private ap = new Int32Array(1024);
   private head = 0;
   private tail = 0;
-  private readonly devices = new Names();
-  private readonly aps = new Names();
+  private readonly devices = new Interner();
+  private readonly aps = new Interner();
 
   get size(): number {
     return this.tail - this.head;
@@ -92,15 +95,7 @@ export class ObservationIndex {
   /** Positions [start, end) of the entries with from ≤ ts ≤ to (read them with the accessors). */
   span(from: number, to: number): [number, number] {
     const start = this.lowerBound(from);
-    // upper bound of `to`, searched from start
-    let lo = start;
-    let hi = this.tail;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid] <= to) lo = mid + 1;
-      else hi = mid;
-    }
-    return [start, lo];
+    return [start, firstIndex(start, this.tail, (i) => this.ts[i] > to)];
   }
 
   tsAt(i: number): number {
@@ -155,26 +150,14 @@ export class ObservationIndex {
     }
   }
 
+  /** The first position with ts ≥ t. */
   private lowerBound(t: number): number {
-    let lo = this.head;
-    let hi = this.tail;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstIndex(this.head, this.tail, (i) => this.ts[i] >= t);
   }
 
+  /** The first position with ts > t. */
   private upperBound(t: number): number {
-    let lo = this.head;
-    let hi = this.tail;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid] <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return firstIndex(this.head, this.tail, (i) => this.ts[i] > t);
   }
 
   /** Room at the end: move the live part to the front, or double the arrays. */

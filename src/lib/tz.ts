@@ -21,6 +21,12 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** Why `name` is not a time zone (null when it is one, or empty: the host's zone). */
+export function timeZoneProblem(name: unknown): string | null {
+  const tz = typeof name === 'string' ? name.trim() : '';
+  return tz === '' || isTimeZone(tz) ? null : `unknown time zone "${tz}" (an IANA name such as Europe/Paris; empty: the host's)`;
+}
+
 export class LocalHours {
   readonly timeZone: string;
   private readonly fmt: Intl.DateTimeFormat;

@@ -20,6 +20,7 @@
  * forgotten first, and counted in `capped`.
  */
 import { bump, dueBuckets, hourKey, MINUTE, slots } from './clock-hours';
+import { firstIndex } from './search';
 import { LocalHours } from './tz';
 
 export const DEFAULT_MAX_DEVICES = 500_000;
@@ -187,14 +188,7 @@ export class VisitTracker {
   /** A late observation: find its place among the visits, extend or join them. */
   private insert(d: Device, ts: number): void {
     const v = d.visits;
-    // first visit whose last ≥ ts
-    let lo = 0;
-    let hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (v[mid].last < ts) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstIndex(0, v.length, (i) => v[i].last >= ts); // the first visit ending at or after ts
     const next = v[lo];
     if (next && ts >= next.first) return; // inside a visit
     const prev = lo > 0 ? v[lo - 1] : undefined;
@@ -314,15 +308,8 @@ export class VisitTracker {
     } else if (list.length >= this.latestSize && newerFirst(d, list[list.length - 1]) > 0) {
       return;
     }
-    // binary search: the first position whose device is not newer than d
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (newerFirst(list[mid], d) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    list.splice(lo, 0, d);
+    const at = firstIndex(0, list.length, (i) => newerFirst(list[i], d) >= 0); // the first not newer than d
+    list.splice(at, 0, d);
     d.inLatest = true;
     if (list.length > this.latestSize) list.pop()!.inLatest = false;
   }

@@ -1,6 +1,8 @@
 /**
  * Status dots without flooding the editor: a node calls `touch()` on every message; the status is
  * recomputed and sent at most once per interval (and once more after the last change).
+ * `setFailed(text)` shows a red ring in place of the computed status until `clearFailed()`
+ * (a write that failed, until one succeeds); `set()` shows a status at once (config problems).
  */
 import type { Node, NodeStatus } from 'node-red';
 
@@ -9,6 +11,7 @@ export class ThrottledStatus {
   private dirty = false;
   private last = '';
   private stopped = false;
+  private failure: NodeStatus | null = null;
 
   constructor(
     private readonly node: Node,
@@ -34,6 +37,22 @@ export class ThrottledStatus {
     this.apply(status);
   }
 
+  /** A red ring with `text` instead of the computed status, until clearFailed(). */
+  setFailed(text: string): void {
+    this.failure = { fill: 'red', shape: 'ring', text };
+    this.touch();
+  }
+
+  clearFailed(): void {
+    if (!this.failure) return;
+    this.failure = null;
+    this.touch();
+  }
+
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -49,7 +68,7 @@ export class ThrottledStatus {
   }
 
   private show(): void {
-    this.apply(this.compute());
+    this.apply(this.failure ?? this.compute());
   }
 
   private apply(status: NodeStatus): void {

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { MvSenseParser } from '../../src/lib/mv-sense';
+import { MvSenseParser, verdict } from '../../src/lib/mv-sense';
 import { collect, getNode, helper, nodeModule, Received, settle, waitFor } from '../support/red';
 import { deepArray, fuzzAssert, junkValue, mutatedArb, mvMessageArb, PROTO_KEYS, seedFor } from './arbitraries';
 
@@ -74,8 +74,8 @@ describe('fuzz: node level (mv-sense-parse → activity-detector)', function () 
         let invalid = 0;
         for (const j of junk) {
           const r = classifier.parse(j.topic, j.payload, Date.now());
-          if (r.status === 'invalid') invalid += 1;
-          if (r.status === 'ok' && r.value.kind === 'counts' && r.value.people !== null) {
+          if (verdict(r) === 'invalid') invalid += 1;
+          if (r.ok && r.value.kind === 'counts' && r.value.people !== null) {
             okTotal += 1;
             const k = `${r.value.serial}/${r.value.zone}`;
             perKey.set(k, (perKey.get(k) ?? 0) + 1);

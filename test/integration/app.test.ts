@@ -88,6 +88,19 @@ describe('npm start: the MV path end to end', function () {
       assert.match(app.output(), new RegExp(`MQTT broker listening on mqtt://127\\.0\\.0\\.1:${app.mqttPort}`));
     });
 
+    it('prints one ready line with the dashboard, editor and summary URLs once Node-RED serves them', async function () {
+      await app.waitForOutput(/\[start\] ready: /);
+      const out = app.output();
+      const ready = out.match(/\[start\] ready: .*/g) ?? [];
+      assert.equal(ready.length, 1, out);
+      assert.equal(ready[0], `[start] ready: dashboard ${app.base}/ui · editor ${app.base}/admin · summary ${app.base}/analytics/summary`);
+      // after Node-RED listens and its flows run: no URL printed early
+      assert.ok(out.indexOf('Server now running') < out.indexOf(ready[0]), out);
+      assert.ok(out.indexOf('Started flows') < out.indexOf(ready[0]), out);
+      assert.doesNotMatch(out.slice(0, out.indexOf('Server now running')), new RegExp(`${app.base}`));
+      for (const p of ['/ui/', '/admin/', '/analytics/summary']) assert.equal((await fetch(app.base + p)).status, 200, p);
+    });
+
     it('runs the Node-RED of NODE_RED_PATH (by default the project\'s) on the Node.js running the tests', function () {
       const esc = (v: string) => v.replace(/\./g, '\\.');
       const { version } = JSON.parse(fs.readFileSync(path.join(NODE_RED_DIR, 'package.json'), 'utf8'));

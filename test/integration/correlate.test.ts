@@ -7,7 +7,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import mqtt from 'mqtt';
-import { App, startApp, WORKED_VECTOR } from '../support/app';
+import { App, startApp, waitFor, WORKED_VECTOR } from '../support/app';
 
 const SECRET = 'correlate-test-secret';
 const CAM = 'Q2GV-7HJK-2LMN';
@@ -32,16 +32,6 @@ function scanningPost(observations: { mac: string; t: number; rssi: number }[]) 
       })),
     },
   };
-}
-
-async function waitFor<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, ms = 30000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const summary = async (app: App) => (await fetch(`${app.base}/analytics/summary`)).json();

@@ -32,13 +32,13 @@ function post(n: number): string {
   return JSON.stringify({ version: '2.0', secret: SECRET, type: 'DevicesSeen', data: { apMac: 'e0:55:3d:10:4a:c1', apTags: [], apFloors: ['F1'], observations } });
 }
 
-/** Adds to the running flow: cmx csv-store → "clientMac|time" → MQTT topic ack/cmx. */
+/** Adds to the running flow: cmx csv-store → "clientMac|time" (one per row of the batch) → MQTT topic ack/cmx. */
 async function addAcks(app: App): Promise<void> {
   const flows = await (await fetch(`${app.base}/admin/flows`)).json();
   const store = flows.find((n: any) => n.id === 'cmx-csv');
   store.wires = [[...store.wires[0], 'ack-key']];
   flows.push(
-    { id: 'ack-key', type: 'change', z: store.z, name: 'ack key', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'payload.clientMac & "|" & payload.time', tot: 'jsonata' }], x: 500, y: 700, wires: [['ack-out']] },
+    { id: 'ack-key', type: 'change', z: store.z, name: 'ack key', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '[payload.(clientMac & "|" & time)]', tot: 'jsonata' }], x: 500, y: 700, wires: [['ack-out']] },
     { id: 'ack-out', type: 'mqtt out', z: store.z, name: 'acks', topic: 'ack/cmx', qos: '0', retain: 'false', broker: 'mv-broker', x: 700, y: 700, wires: [] },
   );
   const res = await fetch(`${app.base}/admin/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
@@ -109,7 +109,9 @@ describe('crash safety: killed and stopped while storing thousands of rows a sec
     url = `mqtt://127.0.0.1:${port}`;
     listener = await mqtt.connectAsync(url);
     await listener.subscribeAsync('ack/#');
-    listener.on('message', (_t, p) => acked.add(p.toString()));
+    listener.on('message', (_t, p) => {
+      for (const key of JSON.parse(p.toString())) acked.add(key);
+    });
   });
 
   after(async function () {

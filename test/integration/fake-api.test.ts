@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import * as zlib from 'zlib';
 import { DEFAULT_CAMERAS, FakeMerakiApi, HOSTILE_TEXT, startFakeMerakiApi } from '../../demo/fake-meraki-api';
+import { countCrossings, hourCrossings } from '../../demo/crossings';
 import { crc32 } from '../../demo/snapshot-png';
 
 const KEY = 'test0123456789abcdef0123456789abcdef0123';
@@ -212,6 +213,63 @@ describe('demo: fake Meraki Dashboard API', function () {
     assert.ok(Math.abs(ms - Date.now()) < 5000, 'no timestamp: now');
     const bad = await call(api, `/devices/${CAM.serial}/camera/videoLink?timestamp=soon`);
     assert.equal(bad.status, 400);
+  });
+
+  it('networks: GET /networks/{id} names the organisation', async () => {
+    const device = (await (await call(api, `/devices/${CAM.serial}`)).json()) as { networkId: string };
+    const res = await call(api, `/networks/${device.networkId}`);
+    assert.equal(res.status, 200);
+    const net = (await res.json()) as Record<string, unknown>;
+    assert.equal(net.id, device.networkId);
+    assert.equal(net.organizationId, '549236');
+    assert.equal((await call(api, '/networks/L_0')).status, 404);
+  });
+
+  it('Areas & Lines: the entrance camera\'s lines by device, the hostile name verbatim; 404 for another organisation', async () => {
+    const res = await call(api, `/organizations/549236/camera/boundaries/lines/byDevice?serials[]=${CAM.serial}`);
+    assert.equal(res.status, 200);
+    const list = (await res.json()) as { serial: string; networkId: string; boundaries: { id: string; name: string; type: string; vertices: unknown[]; directionVertex: unknown }[] }[];
+    assert.deepEqual(list.map((d) => d.serial), [CAM.serial]);
+    assert.deepEqual(list[0].boundaries.map((b) => [b.id, b.name, b.type]), CAM.lines!.map((l) => [l.id, l.name, 'line']));
+    assert.ok(list[0].boundaries.some((b) => b.name === HOSTILE_TEXT));
+    assert.equal(list[0].boundaries[0].vertices.length, 2);
+    const other = await call(api, `/organizations/549236/camera/boundaries/lines/byDevice?serials[]=${DEFAULT_CAMERAS[2].serial}`);
+    assert.deepEqual(await other.json(), []);
+    assert.equal((await call(api, '/organizations/1/camera/boundaries/lines/byDevice')).status, 404);
+  });
+
+  it('byInterval: the camera\'s counts per interval (duplicates and expired left out), pages with Link rel=next, 400 for bad parameters', async () => {
+    const line = CAM.lines![0];
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+    const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+    const path = `/organizations/549236/camera/detections/history/byBoundary/byInterval?boundaryIds[]=${line.id}&ranges[]interval=3600&ranges[]startTime=${iso(hour)}&ranges[]endTime=${iso(hour + 3 * 3_600_000)}&perPage=2`;
+    const first = await call(api, path);
+    assert.equal(first.status, 200);
+    const page1 = (await first.json()) as { boundaryId: string; type: string; results: { startTime: string; endTime: string; objectType: string; in: number; out: number }[] }[];
+    assert.equal(page1.length, 1);
+    assert.equal(page1[0].type, 'line');
+    assert.deepEqual(page1[0].results.map((r) => r.startTime), [iso(hour), iso(hour + 3_600_000)]);
+    const link = first.headers.get('link') ?? '';
+    const next = /<([^>]+)>; rel=next/.exec(link)?.[1];
+    assert.ok(next && next.startsWith(api.baseUrl) && /startingAfter=/.test(next), link);
+    const second = await fetch(next, { headers: { Authorization: `Bearer ${KEY}` } });
+    const page2 = (await second.json()) as typeof page1;
+    assert.deepEqual(page2[0].results.map((r) => r.startTime), [iso(hour + 2 * 3_600_000)]);
+    assert.doesNotMatch(second.headers.get('link') ?? '', /rel=next/, 'the last page');
+    const all = [...page1[0].results, ...page2[0].results];
+    for (const [k, r] of all.entries()) {
+      const want = countCrossings(CAM.serial, line, hour + k * 3_600_000, hour + (k + 1) * 3_600_000, Date.now());
+      assert.deepEqual([r.objectType, r.in, r.out], ['person', want.in, want.out]);
+      const events = hourCrossings(CAM.serial, line, hour + k * 3_600_000);
+      assert.equal(events.filter((e) => e.counted && e.event === 'crossing_in').length, r.in);
+    }
+    assert.ok(all.some((r) => r.in + r.out > 0) || all.every((r) => new Date(r.startTime).getHours() < 6 || new Date(r.startTime).getHours() >= 22));
+    const bad = async (q: string) => (await call(api, `/organizations/549236/camera/detections/history/byBoundary/byInterval?${q}`)).status;
+    assert.equal(await bad(`ranges[]interval=3600&ranges[]startTime=${iso(hour)}&ranges[]endTime=${iso(hour + 3_600_000)}`), 400, 'no boundaryIds');
+    assert.equal(await bad(`boundaryIds[]=${line.id}`), 400, 'no ranges');
+    assert.equal(await bad(`boundaryIds[]=${line.id}&ranges[]interval=3600&ranges[]startTime=${iso(hour)}&ranges[]endTime=${iso(hour + 3_600_000)}&perPage=1001`), 400);
+    assert.equal(await bad(`boundaryIds[]=${line.id}&ranges[][interval]=3600&ranges[][startTime]=${iso(hour)}&ranges[][endTime]=${iso(hour)}`), 400, 'empty range');
+    assert.equal(await bad(`boundaryIds[]=${line.id}&ranges[][interval]=3600&ranges[][startTime]=${iso(hour)}&ranges[][endTime]=${iso(hour + 3_600_000)}`), 200, 'the bracketed form too');
   });
 
   it('counts requests per endpoint', () => {

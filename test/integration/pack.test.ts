@@ -3,38 +3,30 @@
  * fresh Node-RED user directory, loads its nodes there, and its examples deploy and run.
  */
 import { strict as assert } from 'assert';
-import { execFileSync, spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, NODE_RED_DIR, ROOT } from '../support/app';
+import { ROOT } from '../support/app';
+import { installInto, pack, PlainRed, startPlainRed } from '../support/plain-red';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('npm pack: the package as users install it', function () {
   this.timeout(180000);
   let tmp: string;
   let tarball: string;
   let files: string[];
-  let red: ChildProcess | undefined;
-  let log = '';
+  let red: PlainRed | undefined;
   let base = '';
+  const log = () => red?.log() ?? '';
 
   before(function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'meraki-pack-'));
-    // The build ran in pretest; --ignore-scripts keeps prepack from rebuilding under running tests.
-    const out = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' });
-    const info = JSON.parse(out)[0];
-    tarball = path.join(tmp, info.filename);
-    files = info.files.map((f: { path: string }) => f.path);
+    ({ tarball, files } = pack(tmp));
   });
 
   after(async function () {
-    if (red && red.exitCode === null) {
-      red.kill('SIGTERM');
-      await new Promise((r) => red!.once('exit', r));
-    }
+    await red?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -54,24 +46,9 @@ describe('npm pack: the package as users install it', function () {
 
   it('installs into a Node-RED user directory and its nodes load there', async function () {
     const userDir = path.join(tmp, 'user');
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], { cwd: userDir, stdio: 'pipe' });
-    const port = await freePort();
-    const settings = path.join(tmp, 'settings.js');
-    fs.writeFileSync(settings, `module.exports = ${JSON.stringify({
-      uiHost: '127.0.0.1', uiPort: port, userDir, flowFile: 'flows.json', credentialSecret: 'pack-test',
-      telemetry: { enabled: false }, logging: { console: { level: 'info' } },
-    })};`);
-    red = spawn(process.execPath, [path.join(NODE_RED_DIR, 'red.js'), '--settings', settings], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    red.stdout!.on('data', (d) => (log += d));
-    red.stderr!.on('data', (d) => (log += d));
-    const end = Date.now() + 60000;
-    while (!/Server now running/.test(log)) {
-      if (Date.now() > end || red.exitCode !== null) throw new Error(`Node-RED did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    base = `http://127.0.0.1:${port}`;
+    installInto(userDir, [tarball]);
+    red = await startPlainRed(userDir, tmp, { credentialSecret: 'pack-test', telemetry: { enabled: false }, logging: { console: { level: 'info' } } });
+    base = red.base;
     const res = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } });
     const sets: { module: string; types: string[]; enabled: boolean; err?: string }[] = await res.json();
     const ours = sets.filter((s) => s.module === pkg.name);
@@ -92,11 +69,11 @@ describe('npm pack: the package as users install it', function () {
     for (const n of names) assert.ok(offered.includes(n), `example "${n}" not offered: ${JSON.stringify(list)}`);
 
     assert.ok((Array.isArray(list) ? list : []).includes('dashboard'), `the dashboard folder is offered: ${JSON.stringify(list)}`);
-    // The per-node examples deploy as they are (the dashboard one needs the environment of npm start).
+    // The per-node examples deploy as they are (the dashboard one needs node-red-dashboard: test/integration/editor.test.ts).
     const flows = names.flatMap((n) => JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${n}.json`), 'utf8')));
     const ids = flows.map((n: any) => n.id);
     assert.equal(new Set(ids).size, ids.length, 'example node ids are unique');
-    const before = log.length;
+    const before = log().length;
     const res = await fetch(`${base}/flows`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
@@ -104,8 +81,8 @@ describe('npm pack: the package as users install it', function () {
     });
     assert.equal(res.status, 204, await res.text());
     const end = Date.now() + 10000;
-    while (!/Started flows/.test(log.slice(before)) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    const after = log.slice(before);
+    while (!/Started flows/.test(log().slice(before)) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const after = log().slice(before);
     assert.match(after, /Started flows/);
     assert.doesNotMatch(after, /\[error\]|missing types|Waiting for missing/i, after);
   });

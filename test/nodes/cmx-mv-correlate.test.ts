@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { collect, getNode, helper, nodeModule, settle, waitFor } from '../support/red';
 
+// the module instance the compiled nodes use
+const { forgetReportedEnv } = require('../../dist/src/red/config') as typeof import('../../src/red/config');
+
 const NOW = Date.now();
 const T = Math.floor((NOW - 30 * 60_000) / 1000) * 1000; // half an hour ago: inside the window
 const iso = (t: number) => new Date(t).toISOString();
@@ -78,6 +81,25 @@ describe('cmx-mv-correlate node', function () {
     const c = getNode('c');
     const errors = (c.error as any).getCalls().filter((x: any) => x.thisValue === c).map((x: any) => String(x.args[0]));
     assert.ok(errors.some((e: string) => /unknown time zone "Mars\/Olympus"/.test(e)), errors.join('; '));
+  });
+
+  it('without CAMERA_APS (left as ${CAMERA_APS} by Node-RED): every AP counts, said once as info, no error', async function () {
+    const saved = process.env.CAMERA_APS;
+    delete process.env.CAMERA_APS;
+    forgetReportedEnv();
+    try {
+      await helper.load(nodeModule('cmx-mv-correlate'), flow({ cameraAps: '${CAMERA_APS}' }));
+      const corr = collect('corr');
+      const c = getNode('c');
+      c.receive({ payload: [activity, obs('aa:00:00:00:00:01', T + 10_000, 50), obs('aa:00:00:00:00:03', T + 91_000, 20)] });
+      await waitFor(() => corr.length === 1);
+      assert.equal(corr[0].payload.devices.length, 1);
+      const calls = (method: string) => (c as any)[method].getCalls().filter((x: any) => x.thisValue === c).map((x: any) => String(x.args[0]));
+      assert.deepEqual(calls('error'), []);
+      assert.ok(calls('log').includes('environment variable CAMERA_APS is not set: using none (every access point counts for every camera)'), calls('log').join('; '));
+    } finally {
+      if (saved !== undefined) process.env.CAMERA_APS = saved;
+    }
   });
 
   it('rebuilds its figures from the CSV files after a restart', async function () {

@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { collect, getNode, helper, nodeModule, settle, waitFor } from '../support/red';
 
+// the module instance the compiled nodes use
+const { forgetReportedEnv } = require('../../dist/src/red/config') as typeof import('../../src/red/config');
+
 const MV_COLUMNS = 'serial,zone,timeIn,timeOut,durationS,peakPeople,messages';
 
 const activity = (i: number) => ({
@@ -103,6 +106,27 @@ describe('csv-store node', function () {
     getNode('s').receive({ payload: activity(0) });
     await waitFor(() => out.length === 1);
     assert.equal(fs.readFileSync(path.join(dir, 'sub', 'dir', 'mvData.csv'), 'utf8'), `${MV_COLUMNS}\n${row(0)}\n`);
+  });
+
+  it('without DATA_DIR: the file goes to "data" in Node-RED\'s user directory, said once as info, no error', async function () {
+    const saved = process.env.DATA_DIR;
+    delete process.env.DATA_DIR;
+    forgetReportedEnv();
+    helper.settings({ userDir: dir });
+    try {
+      await helper.load(nodeModule('csv-store'), flow({ filename: '${DATA_DIR}/mvData.csv' }));
+      const out = collect('out');
+      const s = getNode('s');
+      s.receive({ payload: activity(0) });
+      await waitFor(() => out.length === 1);
+      assert.equal(fs.readFileSync(path.join(dir, 'data', 'mvData.csv'), 'utf8'), `${MV_COLUMNS}\n${row(0)}\n`);
+      const calls = (method: string) => (s as any)[method].getCalls().filter((c: any) => c.thisValue === s).map((c: any) => String(c.args[0]));
+      assert.deepEqual(calls('log'), [`environment variable DATA_DIR is not set: using "data" (a folder in Node-RED's user directory)`]);
+      assert.deepEqual(calls('error'), []);
+    } finally {
+      helper.settings({});
+      if (saved !== undefined) process.env.DATA_DIR = saved;
+    }
   });
 
   it('says which variable is missing and reports messages to a catch node', async function () {

@@ -242,6 +242,27 @@ describe('mv-snapshot node', function () {
     assert.deepEqual(logged(helper.log().ERROR), []);
   });
 
+  it('unset ${MERAKI_API_BASE} and ${MERAKI_API_KEY} (left as they are by Node-RED): the default base, no key', async function () {
+    const saved = { base: process.env.MERAKI_API_BASE, key: process.env.MERAKI_API_KEY };
+    delete process.env.MERAKI_API_BASE;
+    delete process.env.MERAKI_API_KEY;
+    try {
+      const unset = flow();
+      unset[0].baseUrl = '${MERAKI_API_BASE}';
+      await helper.load([nodeModule('meraki-api'), nodeModule('mv-snapshot')], unset, { api: { apiKey: KEY } });
+      assert.equal((getNode('api') as any).client.baseUrl, 'https://api.meraki.com/api/v1');
+      await helper.unload();
+      await helper.load([nodeModule('meraki-api'), nodeModule('mv-snapshot')], unset, { api: { apiKey: '${MERAKI_API_KEY}' } });
+      assert.equal((getNode('api') as any).client, null);
+      assert.match(logged(helper.log().WARN)[0], /snapshots are off: no API key/);
+      assert.deepEqual(logged(helper.log().ERROR), []);
+      assert.deepEqual(logged(helper.log().ERROR, 'api'), []);
+    } finally {
+      if (saved.base !== undefined) process.env.MERAKI_API_BASE = saved.base;
+      if (saved.key !== undefined) process.env.MERAKI_API_KEY = saved.key;
+    }
+  });
+
   it('at most 4 snapshots in flight at once; all 10 come out', async function () {
     generateDelay = 150;
     await load();

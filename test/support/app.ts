@@ -139,6 +139,17 @@ export async function startApp(
   return app;
 }
 
+/** Polls `get()` every 100 ms until `ok` says yes; resolves with that value, or rejects after `ms` naming `what`. */
+export async function waitFor<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** SPEC section 4's worked vector: people per message, one message a second. */
 export const WORKED_VECTOR: number[] = [
   ...Array(5).fill(0),

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { expandEnv } from '../../src/lib/env';
+import { defaultNotice, expandEnv } from '../../src/lib/env';
 
 function lookupFrom(vars: Record<string, string | undefined>): (name: string) => string | undefined {
   return (name) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined);
@@ -30,8 +30,8 @@ describe('env', () => {
       assert.equal(expandEnv('$A ${} ${1A} ${A-B} $${A}', lookup), '$A ${} ${1A} ${A-B} $x');
     });
 
-    it('a missing variable throws naming it', () => {
-      assert.throws(() => expandEnv('${DATA_DIR}/x.csv', lookupFrom({})), /DATA_DIR/);
+    it('a missing variable without a default throws naming it', () => {
+      assert.throws(() => expandEnv('${OUR_FOLDER}/x.csv', lookupFrom({})), /environment variable OUR_FOLDER is not set/);
       assert.throws(
         () => expandEnv('${A}/${MISSING_ONE}', lookupFrom({ A: 'x' })),
         (err: unknown) => err instanceof Error && /MISSING_ONE/.test(err.message) && !/\bA\b/.test(err.message),
@@ -40,6 +40,26 @@ describe('env', () => {
 
     it('an empty variable counts as not set', () => {
       assert.throws(() => expandEnv('${EMPTY}', lookupFrom({ EMPTY: '' })), /EMPTY is not set/);
+    });
+
+    it('a missing or empty variable of the supplied application takes its SPEC default, and says which', () => {
+      const said: string[] = [];
+      const onDefault = (name: string) => said.push(name);
+      assert.equal(expandEnv('${DATA_DIR}/mvData.csv', lookupFrom({}), onDefault), 'data/mvData.csv');
+      assert.equal(expandEnv('${CAMERA_APS}', lookupFrom({ CAMERA_APS: '' }), onDefault), '');
+      assert.equal(expandEnv('${MERAKI_API_BASE}', lookupFrom({}), onDefault), 'https://api.meraki.com/api/v1');
+      for (const name of ['MERAKI_API_KEY', 'CMX_VALIDATOR', 'CMX_SECRET']) assert.equal(expandEnv(`\${${name}}`, lookupFrom({}), onDefault), '');
+      assert.deepEqual(said, ['DATA_DIR', 'CAMERA_APS', 'MERAKI_API_BASE', 'MERAKI_API_KEY', 'CMX_VALIDATOR', 'CMX_SECRET']);
+      assert.equal(expandEnv('${DATA_DIR}/x.csv', lookupFrom({ DATA_DIR: '/srv' }), () => assert.fail('set')), '/srv/x.csv');
+    });
+
+    it('says what a default means', () => {
+      assert.equal(defaultNotice('DATA_DIR'), `environment variable DATA_DIR is not set: using "data" (a folder in Node-RED's user directory)`);
+      assert.equal(defaultNotice('CAMERA_APS'), 'environment variable CAMERA_APS is not set: using none (every access point counts for every camera)');
+    });
+
+    it('takes non-text values of the environment as text (a flow variable can be a number)', () => {
+      assert.equal(expandEnv('${PORT_N}', () => 1883), '1883');
     });
 
     it('asks the lookup only for referenced names', () => {

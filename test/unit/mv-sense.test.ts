@@ -8,6 +8,7 @@ import {
   LightMessage,
   MvSenseParser,
   ParseResult,
+  verdict,
 } from '../../src/lib/mv-sense';
 
 /** The example payloads (see test/fixtures/README.md); a missing folder fails the tests loudly. */
@@ -23,8 +24,8 @@ function fixture(name: string): unknown {
 const RECEIVED = Date.UTC(2024, 5, 20, 8, 0, 0); // 1718870400000
 
 function ok(r: ParseResult): CountsMessage | DetectionsMessage | LightMessage {
-  assert.equal(r.status, 'ok', `expected ok, got ${JSON.stringify(r)}`);
-  if (r.status !== 'ok') throw new Error('unreachable');
+  assert.equal(verdict(r), 'ok', `expected ok, got ${JSON.stringify(r)}`);
+  if (!r.ok || r.value.kind === 'crossing') throw new Error('unreachable');
   return r.value;
 }
 function counts(r: ParseResult): CountsMessage {
@@ -43,8 +44,8 @@ function light(r: ParseResult): LightMessage {
   return v as LightMessage;
 }
 function assertInvalid(r: ParseResult, reason?: RegExp): void {
-  assert.equal(r.status, 'invalid', `expected invalid, got ${JSON.stringify(r)}`);
-  if (r.status !== 'invalid') return;
+  assert.equal(verdict(r), 'invalid', `expected invalid, got ${JSON.stringify(r)}`);
+  if (r.ok || r.drop !== 'invalid') return;
   assert.equal(typeof r.reason, 'string');
   assert.ok(r.reason.length > 0, 'an invalid result names its reason');
   if (reason) assert.match(r.reason, reason);
@@ -228,7 +229,64 @@ describe('MvSenseParser', () => {
     });
   });
 
-  describe('topics not modelled (A-11..A-21) → ignored', () => {
+  describe('line crossings (A-17..A-19) → crossing', () => {
+    const S = 'Q2GV-7HJK-2LMN';
+    const cases: Array<[string, string, Record<string, unknown>]> = [
+      ['A-17', 'k74272e', { label: 'Main entrance', event: 'in', objectType: 'person', objectId: 4127, ts: 1718870412345 }],
+      ['A-18', 'k74272e', { label: 'Main entrance', event: 'out', objectType: 'person', objectId: 4131, ts: 1718870499012 }],
+      ['A-19', '5678', { label: 'Gate B', event: 'in', objectType: 'vehicle', objectId: 88, ts: 1718870433907 }],
+    ];
+    for (const [file, boundaryId, want] of cases) {
+      it(`${file} on /merakimv/${S}/crossing/${boundaryId}`, () => {
+        const p = new MvSenseParser();
+        for (const payload of [fixture(file), fixtureText(file), Buffer.from(fixtureText(file))]) {
+          const r = p.parse(`/merakimv/${S}/crossing/${boundaryId}`, payload, RECEIVED);
+          assert.equal(verdict(r), 'ok', JSON.stringify(r));
+          if (!r.ok) return;
+          assert.deepEqual(r.value, { kind: 'crossing', serial: S, boundaryId, ...want, time: new Date(want.ts as number).toISOString() });
+        }
+      });
+    }
+
+    it('a seconds ts (below 1e12, as in the PlaceOS test) is multiplied by 1000', () => {
+      const p = new MvSenseParser();
+      const payload = { label: 'testing', event: 'crossing_in', type: 'person', ts: 1642564558, object_id: 2 };
+      const r = p.parse(`/merakimv/${S}/crossing/1`, payload, RECEIVED);
+      assert.equal(r.ok && r.value.ts, 1642564558000);
+      const r2 = p.parse(`/merakimv/${S}/crossing/1`, { ...payload, ts: 1_700_000_000 }, RECEIVED);
+      assert.equal(r2.ok && r2.value.ts, 1_700_000_000_000);
+    });
+
+    it('other events keep their name; label, type and object_id may be missing', () => {
+      const p = new MvSenseParser();
+      const r = p.parse(`/merakimv/${S}/crossing/1`, { event: 'expired', ts: 1718870412345 }, RECEIVED);
+      assert.equal(verdict(r), 'ok');
+      if (!r.ok) return;
+      assert.deepEqual(r.value, { kind: 'crossing', serial: S, boundaryId: '1', label: null, event: 'expired', objectType: null, objectId: null, ts: 1718870412345, time: '2024-06-20T08:00:12.345Z' });
+    });
+
+    it('bad crossings are invalid, naming the reason', () => {
+      const p = new MvSenseParser();
+      const good = { label: 'L', event: 'crossing_in', type: 'person', ts: 1718870412345, object_id: 1 };
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, ts: 'now' }, RECEIVED), /ts/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, event: 5 }, RECEIVED), /event/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, event: 'x'.repeat(33) }, RECEIVED), /event/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, label: { a: 1 } }, RECEIVED), /label/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1`, { ...good, type: 3 }, RECEIVED), /type/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing`, good, RECEIVED), /crossing\/<boundaryId>/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/1/2`, good, RECEIVED), /crossing\/<boundaryId>/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/${'k'.repeat(129)}`, good, RECEIVED), /boundary id/);
+      assertInvalid(p.parse(`/merakimv/${S}/crossing/a b`, good, RECEIVED), /boundary id/);
+    });
+
+    it('the camera filter applies to crossings; the zone filter does not', () => {
+      const p = new MvSenseParser({ cameras: 'Q2JV-AB12-CD34', zones: '0' });
+      assert.equal(verdict(p.parse(`/merakimv/${S}/crossing/1`, fixture('A-17'), RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/Q2JV-AB12-CD34/crossing/1', fixture('A-17'), RECEIVED)), 'ok');
+    });
+  });
+
+  describe('topics not modelled (A-11..A-16, A-20, A-21) → ignored', () => {
     const S = 'Q2GV-7HJK-2LMN';
     const cases: Array<[string, string]> = [
       ['A-11', `/merakimv/${S}/audio_analytics`],
@@ -237,9 +295,6 @@ describe('MvSenseParser', () => {
       ['A-14', `/merakimv/${S}/custom_analytics`],
       ['A-15', `/merakimv/${S}/custom_analytics`],
       ['A-16', `/merakimv/${S}/custom_analytics`],
-      ['A-17', `/merakimv/${S}/crossing/1234`],
-      ['A-18', `/merakimv/${S}/crossing/1234`],
-      ['A-19', `/merakimv/${S}/crossing/5678`],
       ['A-20', `/merakimv/${S}/net.meraki.detector`],
       ['A-21', `/merakimv/${S}/net.meraki.detector`],
     ];
@@ -248,16 +303,16 @@ describe('MvSenseParser', () => {
         const p = new MvSenseParser();
         for (const payload of [fixture(file), fixtureText(file), Buffer.from(fixtureText(file))]) {
           const r = p.parse(topic, payload, RECEIVED);
-          assert.equal(r.status, 'ignored', JSON.stringify(r));
-          if (r.status === 'ignored') assert.ok(r.reason.length > 0);
+          assert.equal(verdict(r), 'ignored', JSON.stringify(r));
+          if (!r.ok && r.drop === 'ignored') assert.ok(r.reason.length > 0);
         }
       });
     }
 
     it('custom_analytics sub-topics and unknown leaves are ignored too', () => {
       const p = new MvSenseParser();
-      assert.equal(p.parse('/merakimv/Q/custom_analytics/model1', {}, RECEIVED).status, 'ignored');
-      assert.equal(p.parse('/merakimv/Q/something_new', {}, RECEIVED).status, 'ignored');
+      assert.equal(verdict(p.parse('/merakimv/Q/custom_analytics/model1', {}, RECEIVED)), 'ignored');
+      assert.equal(verdict(p.parse('/merakimv/Q/something_new', {}, RECEIVED)), 'ignored');
     });
   });
 
@@ -322,9 +377,9 @@ describe('MvSenseParser', () => {
     it('the same topic gives the same answer every time (topic cache)', () => {
       const p = new MvSenseParser({ zones: '1' });
       for (let i = 0; i < 3; i++) {
-        assert.equal(p.parse('/merakimv/Q/1', { ts: 1718870412345 + i, counts: { person: i } }, RECEIVED).status, 'ok');
-        assert.equal(p.parse('/merakimv/Q/2', payload, RECEIVED).status, 'filtered');
-        assert.equal(p.parse('/merakimv/Q/0/x', payload, RECEIVED).status, 'invalid');
+        assert.equal(verdict(p.parse('/merakimv/Q/1', { ts: 1718870412345 + i, counts: { person: i } }, RECEIVED)), 'ok');
+        assert.equal(verdict(p.parse('/merakimv/Q/2', payload, RECEIVED)), 'filtered');
+        assert.equal(verdict(p.parse('/merakimv/Q/0/x', payload, RECEIVED)), 'invalid');
       }
       assert.equal(counts(p.parse('/merakimv/Q/1', { ts: 1718870412999, counts: { person: 7 } }, RECEIVED)).people, 7);
     });
@@ -445,53 +500,53 @@ describe('MvSenseParser', () => {
     it("'*', empty and missing select everything", () => {
       for (const cameras of ['*', '', undefined, ' * ', []]) {
         const p = new MvSenseParser({ cameras, zones: cameras });
-        assert.equal(p.parse('/merakimv/ANY/5', payload, RECEIVED).status, 'ok', String(cameras));
+        assert.equal(verdict(p.parse('/merakimv/ANY/5', payload, RECEIVED)), 'ok', String(cameras));
       }
     });
 
     it('camera list with commas, spaces, semicolons and new lines; case-insensitive', () => {
       const p = new MvSenseParser({ cameras: 'q2gv-7hjk-2lmn,  Q2JV-AB12-CD34 ;X1\nx2' });
-      assert.equal(p.parse('/merakimv/Q2GV-7HJK-2LMN/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/q2jv-ab12-cd34/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/X1/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/X2/0', payload, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q2GV-7HJK-2LMN/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/q2jv-ab12-cd34/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/X1/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/X2/0', payload, RECEIVED)), 'ok');
       const r = p.parse('/merakimv/Q2XX-0000-0000/0', payload, RECEIVED);
-      assert.equal(r.status, 'filtered');
-      if (r.status === 'filtered') assert.match(r.reason, /camera/);
+      assert.equal(verdict(r), 'filtered');
+      if (!r.ok && r.drop === 'filtered') assert.match(r.reason, /camera/);
     });
 
     it('the camera filter applies to every leaf', () => {
       const p = new MvSenseParser({ cameras: 'A' });
-      assert.equal(p.parse('/merakimv/B/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/B/light', { lux: 1 }, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/B/audio_analytics', {}, RECEIVED).status, 'filtered');
-      assert.equal(p.parse('/merakimv/A/light', { lux: 1 }, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/B/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/light', { lux: 1 }, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/audio_analytics', {}, RECEIVED)), 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/A/light', { lux: 1 }, RECEIVED)), 'ok');
     });
 
     it('an array of cameras works like a list', () => {
       const p = new MvSenseParser({ cameras: ['A', ' b '] });
-      assert.equal(p.parse('/merakimv/B/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/C/0', payload, RECEIVED).status, 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/C/0', payload, RECEIVED)), 'filtered');
     });
 
     it('zone filter selects count topics by zone id', () => {
       const p = new MvSenseParser({ zones: '0, 747034588190081129' });
-      assert.equal(p.parse('/merakimv/Q/0', payload, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/Q/747034588190081129', payload, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/0', payload, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/747034588190081129', payload, RECEIVED)), 'ok');
       const r = p.parse('/merakimv/Q/12', payload, RECEIVED);
-      assert.equal(r.status, 'filtered');
-      if (r.status === 'filtered') assert.match(r.reason, /zone/);
+      assert.equal(verdict(r), 'filtered');
+      if (!r.ok && r.drop === 'filtered') assert.match(r.reason, /zone/);
     });
 
     it('zone filter does not block raw_detections or light', () => {
       const p = new MvSenseParser({ zones: '12' });
-      assert.equal(p.parse('/merakimv/Q/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED).status, 'ok');
-      assert.equal(p.parse('/merakimv/Q/light', { lux: 1 }, RECEIVED).status, 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/raw_detections', { ts: 1718870412345, objects: [] }, RECEIVED)), 'ok');
+      assert.equal(verdict(p.parse('/merakimv/Q/light', { lux: 1 }, RECEIVED)), 'ok');
     });
 
     it('a filtered topic is filtered whatever the payload', () => {
       const p = new MvSenseParser({ cameras: 'A' });
-      assert.equal(p.parse('/merakimv/B/0', 'not json', RECEIVED).status, 'filtered');
+      assert.equal(verdict(p.parse('/merakimv/B/0', 'not json', RECEIVED)), 'filtered');
     });
   });
 });

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { correlationRows, type Correlation } from '../../src/lib/correlate';
 import { CSV_COLUMNS, headerLine, toCsvLines } from '../../src/lib/csv';
-import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince } from '../../src/lib/replay';
+import { activityFromRow, CorrelationRows, observationFromRow, readCsvSince, replayInto } from '../../src/lib/replay';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -292,6 +292,37 @@ describe('replay', () => {
       assert.deepEqual(rows.values(), [
         { serial: 'Q2GV-7HJK-2LMN', zone: '0', timeIn: iso(T0 + HOUR), timeOut: iso(T0 + HOUR + 2 * MIN), peakPeople: 4, devices: c.devices },
       ]);
+    });
+  });
+  describe('replayInto', () => {
+    it('restores activities (from 6 h before since), observations and correlations since `since`; stops adding once stopped', async () => {
+      const mv = tmp();
+      const cmx = tmp();
+      const corr = tmp();
+      const act = (t: number) => ({ serial: 'Q2', zone: '0', timeIn: iso(t), timeOut: iso(t + MIN), durationS: 60, peakPeople: 2, messages: 60 });
+      await writeCsv(mv, CSV_COLUMNS.mvData, [act(T0 - 7 * HOUR), act(T0 - 5 * HOUR), act(T0 + HOUR)]);
+      await writeCsv(cmx, CSV_COLUMNS.cmxData, [obsRecord(T0 - MIN, 1), obsRecord(T0 + MIN, 2), obsRecord(T0 + 2 * MIN, 3)]);
+      await writeCsv(corr, CSV_COLUMNS.correlation, [
+        { serial: 'Q2', zone: '0', timeIn: iso(T0 + HOUR), timeOut: iso(T0 + HOUR + MIN), peakPeople: 2, clientMac: 'a', seenTime: iso(T0 + HOUR), rssi: 50, apMac: '' },
+      ]);
+      const got: string[] = [];
+      const target = {
+        restoreActivity: (a: { tsIn: number }) => got.push(`activity ${iso(a.tsIn)}`),
+        addObservation: (o: { ts: number }) => got.push(`observation ${iso(o.ts)}`),
+        restoreCorrelation: (c: { timeIn: string }) => got.push(`correlation ${c.timeIn}`),
+      };
+      const learnt: string[] = [];
+      const counts = await replayInto(target, { mv, cmx, correlation: corr }, T0, { onActivity: (a) => learnt.push(a.serial) });
+      assert.deepEqual(counts, { activities: 2, observations: 2, correlations: 1 });
+      assert.deepEqual(got, [
+        `activity ${iso(T0 - 5 * HOUR)}`, `activity ${iso(T0 + HOUR)}`,
+        `observation ${iso(T0 + MIN)}`, `observation ${iso(T0 + 2 * MIN)}`,
+        `correlation ${iso(T0 + HOUR)}`,
+      ]);
+      assert.deepEqual(learnt, ['Q2', 'Q2']);
+      const none = await replayInto(target, { mv, cmx, correlation: null }, T0, { stopped: () => true });
+      assert.deepEqual(none, { activities: 0, observations: 0, correlations: 0 });
+      assert.deepEqual(await replayInto(target, { mv: null, cmx: null, correlation: null }, T0), { activities: 0, observations: 0, correlations: 0 });
     });
   });
 });

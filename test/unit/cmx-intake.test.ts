@@ -1,0 +1,137 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CmxIntake, IntakeOptions, MinuteCount, spoolBody } from '../../src/lib/cmx-intake';
+import { checkPost, observationFilter, PostInfo } from '../../src/lib/scanning';
+import { acknowledge, Spool, SpoolTag } from '../../src/lib/spool';
+import { fixture } from '../support/fixtures';
+
+const SECRET = 's3cr3t-shared-value';
+
+function accepted(name: string): PostInfo {
+  const v = checkPost(fixture(name), SECRET);
+  if (!v.ok) throw new Error(v.error);
+  return v.post;
+}
+
+describe('cmx-intake: what the receiver does with a checked post', () => {
+  describe('spoolBody: the text kept in the spool has no secret', () => {
+    it('blanks the secret member in the raw text, same length, still the same JSON otherwise', () => {
+      const body = { version: '2.0', secret: SECRET, type: 'DevicesSeen', data: { ssid: SECRET, observations: [] } };
+      const raw = Buffer.from(JSON.stringify(body, null, 1));
+      const out = spoolBody(Buffer.from(raw), body, SECRET);
+      assert.equal(out.length, raw.length);
+      const back = JSON.parse(out.toString());
+      assert.equal(back.secret, '*'.repeat(SECRET.length));
+      assert.equal(back.data.ssid, SECRET, 'a value equal to the secret elsewhere stays');
+      assert.ok(!out.toString().includes(`"secret": "${SECRET}"`));
+    });
+
+    it('writes the parsed body anew when the raw text spells the secret otherwise, or is not at hand', () => {
+      const body = { version: '2.0', secret: 'ab', data: {} };
+      const raw = Buffer.from('{"version":"2.0","secret":"\\u0061b","data":{}}');
+      assert.deepEqual(JSON.parse(spoolBody(raw, body, 'ab').toString()), { version: '2.0', secret: '', data: {} });
+      assert.deepEqual(JSON.parse(spoolBody(null, body, 'ab').toString()), { version: '2.0', secret: '', data: {} });
+    });
+  });
+
+  describe('the queue', () => {
+    let dir: string;
+    let spool: Spool;
+    let sent: Record<string, any>[];
+    let errors: string[];
+    let stores: string[];
+    const options = (over: Partial<IntakeOptions> = {}): IntakeOptions => ({ output: 'post', filter: observationFilter({}), maxPendingBytes: 1000, ...over });
+    const intake = (over: Partial<IntakeOptions> = {}, withSpool = true): CmxIntake =>
+      new CmxIntake(options(over), {
+        send: (m) => sent.push(m), stores: () => stores, sent: () => undefined, refused: () => undefined, error: (t) => errors.push(t),
+      }, withSpool ? spool : null);
+    const turn = () => new Promise((r) => setImmediate(r));
+
+    beforeEach(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intake-test-'));
+      spool = new Spool({ dir, name: 'cmx' });
+      await spool.open();
+      sent = [];
+      errors = [];
+      stores = ['store'];
+    });
+
+    afterEach(async () => {
+      await spool.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('post output: spooled, then one tagged batch; the entry is done when the store acknowledges it', async () => {
+      const q = intake();
+      assert.equal(await q.accept(accepted('B-6'), 900, () => Buffer.from('{"x":1}')), true);
+      assert.equal(spool.pending.entries, 1);
+      await turn();
+      assert.equal(sent.length, 1);
+      const tag = sent[0]._spool as SpoolTag;
+      assert.deepEqual(tag, { spool: spool.id, seq: 0, from: 0, count: 2, total: 2 });
+      assert.deepEqual(sent[0].post, { version: '3.0', type: 'WiFi', count: 2 });
+      acknowledge(tag, 'store', 2);
+      assert.equal(spool.pending.entries, 0);
+    });
+
+    it('observation output: one tagged message per observation', async () => {
+      const q = intake({ output: 'observation' });
+      await q.accept(accepted('B-6'), 900, () => Buffer.from('{}'));
+      await turn();
+      assert.deepEqual(sent.map((m) => [m._spool.from, m._spool.count, m._spool.total]), [[0, 1, 2], [1, 1, 2]]);
+    });
+
+    it('no store wired: nothing is spooled, the bound counts what waits to be sent', async () => {
+      stores = [];
+      const q = intake();
+      await q.accept(accepted('B-1'), 900, () => assert.fail('not spooled'));
+      assert.equal(spool.pending.entries, 0);
+      assert.equal(q.admits(200), false, 'over the bound while it waits');
+      await turn();
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0]._spool, undefined);
+      assert.equal(q.admits(200), true);
+    });
+
+    it('admits one post whatever its size when nothing waits, then refuses past the bound', async () => {
+      const q = intake();
+      assert.equal(q.admits(50_000), true);
+      await q.accept(accepted('B-1'), 50_000, () => Buffer.alloc(50_000, 0x20));
+      assert.equal(q.admits(1), false);
+    });
+
+    it('replay: readable entries are sent again with their numbers, unreadable ones dropped with an error', async () => {
+      const q = intake();
+      const good = await spool.append(Buffer.from(JSON.stringify({ ...(fixture('B-1') as object), secret: '' })));
+      const bad = await spool.append(Buffer.from('{not json'));
+      q.replay([{ seq: good, body: Buffer.from(JSON.stringify(fixture('B-1'))) }, { seq: bad, body: Buffer.from('{not json') }]);
+      await turn();
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0]._spool.seq, good);
+      assert.match(errors[0], /cannot be read/);
+      assert.equal(spool.pending.entries, 1, 'the unreadable one is done');
+    });
+
+    it('close: what is queued goes at once; a post whose spool write ends after the close is refused and not kept', async () => {
+      const q = intake();
+      await q.accept(accepted('B-1'), 100, () => Buffer.from('{}'));
+      const late = q.accept(accepted('B-5'), 100, () => Buffer.from('{}'));
+      q.close();
+      assert.equal(sent.length, 1, 'sent in close()');
+      assert.equal(await late, false);
+      assert.equal(spool.pending.entries, 1, 'only the first one waits for its store');
+      assert.equal(await q.accept(accepted('B-1'), 100, () => Buffer.from('{}')), false);
+    });
+  });
+
+  it('MinuteCount: the last 60 seconds', () => {
+    const c = new MinuteCount();
+    c.add(5, 1_000_000);
+    c.add(7, 1_030_000);
+    assert.equal(c.total(1_030_000), 12);
+    assert.equal(c.total(1_061_000), 7);
+    assert.equal(c.total(1_200_000), 0);
+  });
+});
