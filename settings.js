@@ -52,6 +52,60 @@ const dashboardSocketAuth = [
   },
 ];
 
+/**
+ * Node-RED creates its HTTP server with Node's defaults and offers no setting for it; the next
+ * http.createServer() after this file is loaded is red.js's (HTTPS is not configured here). This
+ * one-shot wrapper gives that server:
+ * - shorter header and request timeouts (slow-header connections held the open-file limit: 60 s
+ *   and 300 s by default; the receiver bounds bodies itself, see src/lib/http-body.ts);
+ * - a screen in front of every listener (src/lib/server-guard.ts): a path with malformed
+ *   %-escapes gets a plain 400 (Express answered with a stack trace and install paths), and with
+ *   DASHBOARD_USER/PASSWORD the dashboard's websocket needs them for the handshake itself
+ *   (node-red-dashboard's ui.ioMiddleware below runs only once engine.io has opened a session).
+ * Only for `npm start`: a node must not change the user's own server.
+ */
+const SERVER_TIMEOUTS = { headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 };
+
+function guardNextServer() {
+  const http = require('http');
+  const createServer = http.createServer;
+  http.createServer = function (...args) {
+    http.createServer = createServer;
+    const options = typeof args[0] === 'object' && args[0] !== null ? args.shift() : {};
+    const server = createServer.call(this, { ...SERVER_TIMEOUTS, ...options }, ...args);
+    let screenRequest;
+    try {
+      ({ screenRequest } = require('./dist/src/lib/server-guard'));
+    } catch (err) {
+      console.warn(`[settings] no request screen (${err.message}): run the build (npm start does)`);
+      return server;
+    }
+    const guard = { socketPaths: ['/ui/socket.io/', '/dashboard/socket.io/'], user: dashboardUser, password: dashboardPassword };
+    const emit = server.emit;
+    server.emit = function (event, req, out, ...rest) {
+      if (event === 'request' || event === 'upgrade') {
+        const refusal = screenRequest(req.url, req.headers.authorization, guard);
+        if (refusal) {
+          const body = JSON.stringify({ error: refusal.error });
+          const auth = refusal.status === 401 ? 'WWW-Authenticate: Basic realm="Meraki Analytics", charset="UTF-8"\r\n' : '';
+          if (event === 'request') {
+            out.writeHead(refusal.status, { 'Content-Type': 'application/json', Connection: 'close', ...(auth ? { 'WWW-Authenticate': 'Basic realm="Meraki Analytics", charset="UTF-8"' } : {}) });
+            out.end(body);
+          } else {
+            const reason = refusal.status === 401 ? 'Unauthorized' : 'Bad Request';
+            out.end(`HTTP/1.1 ${refusal.status} ${reason}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+            out.destroySoon?.();
+          }
+          return true;
+        }
+      }
+      return emit.call(this, event, req, out, ...rest);
+    };
+    return server;
+  };
+}
+guardNextServer();
+
 // Started by scripts/start.js: stop (flushing every CSV) when the launcher goes away, even if it was killed.
 if (typeof process.send === 'function') {
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
@@ -88,6 +142,11 @@ module.exports = {
   // reach only core `http in` routes)
   httpNodeAuth: protectHttp ? basicAuth : undefined,
   ui: protectHttp ? { path: 'ui', ioMiddleware: dashboardSocketAuth } : { path: 'ui' },
+
+  // The Scanning API receiver's bounds (src/lib/http-body.ts), process-wide: body bytes in flight
+  // across all posts (default 64 MB) and posts read at once (default 64); beyond them 503 + Retry-After.
+  cmxBodyBudgetMB: Number(env.CMX_BODY_BUDGET_MB) || undefined,
+  cmxMaxRequests: Number(env.CMX_MAX_POSTS) || undefined,
 
   logging: {
     console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false },

@@ -33,6 +33,7 @@ interface Run {
 async function flood(label: string, env: Record<string, string>): Promise<Run> {
   const app = await startApp({ CMX_SECRET: 'flood-secret', CMX_VALIDATOR: 'flood-validator', ...env });
   const sockets: net.Socket[] = [];
+  const counters: ((what: string) => void)[] = [];
   try {
     const red = await findNodeRed(app.proc.pid!);
     await sleep(2000);
@@ -55,17 +56,22 @@ async function flood(label: string, env: Record<string, string>): Promise<Run> {
           counted = true;
           answers[what] = (answers[what] ?? 0) + 1;
         };
+        counters.push(count);
         s.on('data', (d) => {
           text += d.toString('latin1');
           const m = /^HTTP\/1\.1 (\d+)/.exec(text);
           if (m) count(m[1]);
         });
         s.on('error', () => undefined);
-        s.on('close', () => count('closed without an answer'));
+        s.on('close', () => {
+          count('closed without an answer');
+          resolve();
+        });
         s.on('connect', async () => {
           s.write(`POST /cmx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${DECLARED}\r\n\r\n`);
           for (let sent = 0; sent < SENT && !s.destroyed && !counted; sent += chunk.length) {
-            if (!s.write(chunk)) await new Promise((r) => s.once('drain', r));
+            // (a closed socket never drains: wait for either)
+            if (!s.write(chunk)) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
           }
           resolve();
         });
@@ -88,7 +94,9 @@ async function flood(label: string, env: Record<string, string>): Promise<Run> {
       await sleep(200);
     }
     clearInterval(sampler);
-    for (const s of sockets) if (!s.destroyed) answers['still hanging'] = (answers['still hanging'] ?? 0) + 1;
+    sockets.forEach((s, i) => {
+      if (!s.destroyed) counters[i]('still hanging (no answer yet)');
+    });
     return { label, before, peak, answers, getMs, failedGets };
   } finally {
     for (const s of sockets) s.destroy();

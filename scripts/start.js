@@ -8,6 +8,10 @@
  * NODE_RED_PATH (the folder of another node-red package to run instead of the project's, e.g.
  * Node-RED 5 in .ci/run).
  * Ctrl-C / SIGTERM stops Node-RED (which writes out every CSV queue) and then the broker.
+ * When Node-RED stops without being asked (a crash, killed for memory), the launcher closes the
+ * broker and exits non-zero, so that a supervisor brings the whole application back: see
+ * contrib/meraki-analytics.service (systemd, Restart=on-failure with a limit) and the README. It
+ * does not restart Node-RED itself: one place decides about restarts, with back-off and a limit.
  */
 'use strict';
 const fs = require('fs');
@@ -174,6 +178,11 @@ async function main() {
 
   child.on('exit', async (code, signal) => {
     await stopBroker();
+    if (!stopping) {
+      // Not asked to stop: a failure for whoever supervises us (systemd restarts on a non-zero exit).
+      log(`Node-RED stopped unexpectedly (${signal ?? `exit code ${code}`}); broker closed; exiting for a supervisor to restart`);
+      process.exit(code ? code : 1);
+    }
     log(`Node-RED stopped${signal ? ` (${signal})` : ''}; broker closed`);
     process.exit(code ?? (signal ? 1 : 0));
   });

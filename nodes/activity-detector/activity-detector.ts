@@ -17,6 +17,7 @@ interface ActivityDetectorDef extends NodeDef {
   pauseSeconds: string;
   idleSeconds: string;
   futureToleranceS?: string;
+  maxKeys?: string;
 }
 
 export = function (RED: NodeAPI): void {
@@ -25,7 +26,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     let detector: ActivityDetector;
     try {
-      detector = new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS });
+      detector = new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS, maxKeys: config.maxKeys });
     } catch (err) {
       failConfig(node, RED._('activity-detector.errors.config', { reason: (err as Error).message }), RED._('activity-detector.status.config'));
       return;
@@ -33,11 +34,15 @@ export = function (RED: NodeAPI): void {
     const c = detector.counters;
     let lateShown = 0;
     let refusedShown = 0;
+    let lastFull = -Infinity;
     const status = new ThrottledStatus(node, () => {
       if (c.dropped > lateShown) {
         const late = c.dropped - lateShown;
         lateShown = c.dropped;
         return { fill: 'yellow', shape: 'ring', text: RED._('activity-detector.status.late', { late: compact(late) }) };
+      }
+      if (detector.overCap > 0 && Date.now() - lastFull < 60_000) {
+        return { fill: 'red', shape: 'ring', text: RED._('activity-detector.status.full', { n: compact(detector.keys) }) };
       }
       if (detector.refused > refusedShown) {
         const n = detector.refused - refusedShown;
@@ -71,6 +76,11 @@ export = function (RED: NodeAPI): void {
       if (result === 'accepted') {
         if (c.active > 0 || c.activities > 0) status.touch();
       } else if (result === 'dropped' || result === 'refused') {
+        status.touch();
+      } else if (result === 'full') {
+        // at most one warning a minute: a flood of new keys must not flood the log
+        if (Date.now() - lastFull >= 60_000) node.warn(RED._('activity-detector.errors.full', { n: detector.maxKeys }));
+        lastFull = Date.now();
         status.touch();
       } else {
         send(outputs(result, msg));

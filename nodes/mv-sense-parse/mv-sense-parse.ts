@@ -6,7 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
-import { failMessage, shortText } from '../../src/red/report';
+import { errorSummary, failMessage, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
 interface MvSenseParseDef extends NodeDef {
@@ -35,6 +35,9 @@ export = function (RED: NodeAPI): void {
         ? { fill: 'green', shape: 'dot', text: RED._('mv-sense-parse.status.ok', { ok: compact(ok) }) }
         : { fill: 'yellow', shape: 'ring', text: RED._('mv-sense-parse.status.bad', { ok: compact(ok), bad: compact(bad) }) },
     );
+
+    // (the log gets 5 of them a minute in full, then this line: src/red/report)
+    errorSummary(node, (n, last) => RED._('mv-sense-parse.errors.more', { n: n.toLocaleString('en-US'), last }));
 
     node.on('input', (msg, send, done) => {
       const result = parser.parse(msg.topic, msg.payload, Date.now());

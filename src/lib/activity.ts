@@ -3,7 +3,8 @@
  * One independent state per key; message time drives everything except the idle close, which
  * uses the wall clock given to `sweep()`. Pure: no timers, no I/O.
  */
-import { Limits, numberOptions } from './options';
+import { MAX_COUNT } from './mv-sense';
+import { Limits, numberOption, numberOptions, NumberRule } from './options';
 import { failed, ok, Ok, Result } from './result';
 import { checkTime, futureToleranceMs, isoUtc } from './time';
 
@@ -26,7 +27,14 @@ export interface ActivityOptions {
 export interface DetectorLimits {
   /** seconds a message time may be ahead of the wall clock (default 300); later ones are refused */
   futureToleranceS?: unknown;
+  /** (serial, zone) keys kept at most (default 10,000, ~440 bytes each); a message of a new key beyond it is refused */
+  maxKeys?: unknown;
 }
+
+/** The maxKeys setting: (serial, zone) keys kept at most. */
+export const MAX_KEYS: Readonly<NumberRule> = Object.freeze({ default: 10_000, min: 1, integer: true });
+/** A key without a message for idleSeconds × this (wall clock) is forgotten. */
+export const FORGET_AFTER_IDLE = 10;
 
 export const ACTIVITY_DEFAULTS: Readonly<ActivityOptions> = Object.freeze({
   peopleThreshold: 1,
@@ -66,8 +74,11 @@ export type Closed =
   | { kind: 'activity'; activity: Activity; closedBy: 'zeros' | 'idle' }
   | { kind: 'dismissed'; activity: Dismissed; closedBy: 'zeros' | 'idle' };
 
-/** 'dropped': late or duplicate ts; 'refused': ts more than futureToleranceS ahead of the wall clock. */
-export type PushResult = 'accepted' | 'dropped' | 'refused' | Closed;
+/**
+ * 'dropped': late or duplicate ts; 'refused': ts more than futureToleranceS ahead of the wall
+ * clock; 'full': a new key while maxKeys keys are kept.
+ */
+export type PushResult = 'accepted' | 'dropped' | 'refused' | 'full' | Closed;
 
 interface KeyState {
   serial: string;
@@ -114,12 +125,22 @@ export class ActivityDetector {
   readonly counters: DetectorCounters = { active: 0, activities: 0, dismissed: 0, dropped: 0 };
   /** messages refused: ts more than futureToleranceS ahead of the wall clock */
   refused = 0;
+  /** messages of new keys refused while maxKeys keys were kept */
+  overCap = 0;
+  /** keys forgotten after idleSeconds × FORGET_AFTER_IDLE without a message */
+  forgotten = 0;
+  readonly maxKeys: number;
   private readonly toleranceMs: number;
+  private nextForget = -Infinity;
 
-  /** Options are checked by activityOptions() (throws on bad values); missing ones get defaults. */
+  /**
+   * Options are checked by activityOptions(), limits here (both throw readable errors on bad
+   * values); missing ones get defaults.
+   */
   constructor(options: Partial<ActivityOptions> = {}, limits: DetectorLimits = {}) {
     this.opts = activityOptions(options);
     this.toleranceMs = futureToleranceMs(limits.futureToleranceS);
+    this.maxKeys = numberOption('maxKeys', limits.maxKeys, MAX_KEYS);
   }
 
   get options(): Readonly<ActivityOptions> {
@@ -145,6 +166,11 @@ export class ActivityDetector {
     }
     let s = zones.get(input.zone);
     if (s === undefined) {
+      if (this.keyCount >= this.maxKeys) {
+        if (zones.size === 0) this.states.delete(input.serial);
+        this.overCap += 1;
+        return 'full';
+      }
       s = {
         serial: input.serial,
         zone: input.zone,
@@ -193,18 +219,31 @@ export class ActivityDetector {
     return 'accepted';
   }
 
-  /** Closes every active key that has had no message for idleSeconds of wall clock. */
+  /**
+   * Closes every active key that has had no message for idleSeconds of wall clock; forgets the
+   * keys that have had none for idleSeconds × FORGET_AFTER_IDLE (looked for at most 10 times in
+   * that period), so that keys of cameras and zones that went away do not pile up.
+   */
   sweep(wallNow: number): Closed[] {
     const closed: Closed[] = [];
-    if (this.counters.active === 0) return closed;
+    const forgetMs = this.opts.idleSeconds * 1000 * FORGET_AFTER_IDLE;
+    const forget = wallNow >= this.nextForget;
+    if (this.counters.active === 0 && !forget) return closed;
+    if (forget) this.nextForget = wallNow + Math.min(60_000, forgetMs / 10);
     const limit = this.opts.idleSeconds * 1000;
-    for (const zones of this.states.values()) {
-      for (const s of zones.values()) {
+    for (const [serial, zones] of this.states) {
+      for (const [zone, s] of zones) {
         if (s.active && wallNow - s.lastWall >= limit) {
           const tsOut = s.zeroRun > 0 ? s.firstZeroTs : s.lastTs;
           closed.push(this.close(s, tsOut, s.lastTs, 'idle'));
         }
+        if (forget && !s.active && wallNow - s.lastWall >= forgetMs) {
+          zones.delete(zone);
+          this.keyCount -= 1;
+          this.forgotten += 1;
+        }
       }
+      if (zones.size === 0) this.states.delete(serial);
     }
     return closed;
   }
@@ -212,6 +251,11 @@ export class ActivityDetector {
   /** Number of (serial, zone) keys known. */
   get keys(): number {
     return this.keyCount;
+  }
+
+  /** Whether the key is known (not yet seen, or forgotten: false). */
+  has(serial: string, zone: string): boolean {
+    return this.states.get(serial)?.has(zone) ?? false;
   }
 
   private close(s: KeyState, tsOut: number, closingTs: number, closedBy: 'zeros' | 'idle'): Closed {
@@ -264,5 +308,6 @@ export function countInput(p: unknown): Result<CountInput | null> {
   if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) {
     return failed('payload.people must be a non-negative number');
   }
+  if (o.people > MAX_COUNT) return failed(`payload.people must be at most ${MAX_COUNT}`);
   return ok((typeof o.zone === 'string' ? o : { ...o, zone: String(o.zone) }) as unknown as CountInput);
 }

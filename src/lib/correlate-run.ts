@@ -3,7 +3,8 @@
  * Framework-free.
  *
  *   correlateSetup(settings)   editor settings (text) → Correlator options and the summary interval;
- *                              throws a readable error (number options, time zone, camera APs, labels).
+ *                              throws a readable error (number options, max devices, time zone,
+ *                              camera APs, labels).
  *   feedCorrelator(c, payload, now, onActivity)   one payload or an array of them: observations and
  *                              activities are added (onActivity sees each activity); returns why
  *                              the other items were dropped.
@@ -12,11 +13,11 @@
  *                              interval passed since the last one went out, else null.
  */
 import { parseCameraAps, parseLabels } from './config-maps';
-import { ActivityInput, classifyInput, correlateOptions, CORRELATE_DEFAULTS, CorrelateOptions, Correlator, Summary } from './correlate';
+import { ActivityInput, classifyInput, correlateOptions, CORRELATE_DEFAULTS, CorrelateOptions, Correlator, maxDevices, Summary } from './correlate';
 import { numberOption, NumberRule } from './options';
 import { timeZoneProblem } from './tz';
 
-export type CorrelateSettings = Partial<Record<keyof typeof CORRELATE_DEFAULTS | 'timezone' | 'cameraAps' | 'labels' | 'summaryIntervalS', unknown>>;
+export type CorrelateSettings = Partial<Record<keyof typeof CORRELATE_DEFAULTS | 'timezone' | 'cameraAps' | 'labels' | 'summaryIntervalS' | 'maxDevices', unknown>>;
 
 export interface CorrelateSetup {
   options: CorrelateOptions;
@@ -37,6 +38,7 @@ export function correlateSetup(settings: CorrelateSettings): CorrelateSetup {
     timeZone: tz || undefined,
     cameraAps: parseCameraAps(settings.cameraAps),
     labels: parseLabels(settings.labels),
+    maxDevices: maxDevices(settings.maxDevices),
   };
   const every = numberOption('summaryIntervalS', settings.summaryIntervalS, SUMMARY_INTERVAL);
   return { options, summaryIntervalMs: every * 1000 };

@@ -15,12 +15,14 @@
  * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
-import { Limits, numberOptions } from './options';
+import { MAX_COUNT } from './mv-sense';
+import { Limits, numberOption, numberOptions, NumberRule } from './options';
 import { failed, Failed, Ok } from './result';
 import { isoUtc } from './time';
 import { ObservationIndex } from './time-index';
 import { LocalHours } from './tz';
-import { VisitTracker } from './visits';
+import { DEFAULT_MAX_DEVICES, VisitTracker } from './visits';
+import { ZoneFigures } from './zone-figures';
 
 export interface CorrelateOptions {
   windowS: number;
@@ -35,6 +37,16 @@ export interface CorrelateOptions {
   cameraAps?: ReadonlyMap<string, ReadonlySet<string>>;
   /** "SERIAL/zone" → zone label, and "SERIAL" → camera name (config-maps.ts; the Dashboard API) */
   labels?: ReadonlyMap<string, string>;
+  /** devices whose visits are kept at most (default 500,000; see visits.ts): the oldest visitors are forgotten beyond it */
+  maxDevices?: unknown;
+}
+
+/** The maxDevices setting: devices whose visits are kept at most. */
+export const MAX_DEVICES: Readonly<NumberRule> = Object.freeze({ default: DEFAULT_MAX_DEVICES, min: 1, integer: true });
+
+/** The maxDevices option (empty → the default); throws a readable error when out of range. */
+export function maxDevices(raw: unknown): number {
+  return numberOption('maxDevices', raw, MAX_DEVICES);
 }
 
 export const CORRELATE_DEFAULTS = Object.freeze({
@@ -126,9 +138,8 @@ export class Correlator {
   readonly hours: LocalHours;
   private readonly index = new ObservationIndex();
   private readonly visits: VisitTracker;
-  /** activities in the window, in arrival order, and the earliest end among them */
-  private activities: ActivityInput[] = [];
-  private minTsOut = Infinity;
+  /** activities in the window, by zone (zone-figures.ts) */
+  private readonly zoneFigures: ZoneFigures;
   private pending: Pending[] = [];
   /** newest first by tsIn, at most MAX_SUMMARY_CORRELATIONS */
   private recent: SummaryCorrelation[] = [];
@@ -146,7 +157,14 @@ export class Correlator {
     const checked = correlateOptions(options as Record<string, unknown>);
     this.options = { ...options, ...checked };
     this.hours = new LocalHours(options.timeZone);
-    this.visits = new VisitTracker({ sessionGapS: this.options.sessionGapS });
+    this.zoneFigures = new ZoneFigures(this.hours);
+    this.visits = new VisitTracker({
+      sessionGapS: this.options.sessionGapS,
+      filterDwellS: this.options.filterDwellS,
+      hours: this.hours,
+      maxDevices: maxDevices(options.maxDevices),
+      latestSize: MAX_SUMMARY_DEVICES,
+    });
   }
 
   get pendingCount(): number {
@@ -155,7 +173,7 @@ export class Correlator {
 
   /** Observations held for correlation, devices with visits, activities in the window. */
   get sizes(): { observations: number; devices: number; activities: number; pending: number } {
-    return { observations: this.index.size, devices: this.visits.deviceCount, activities: this.activities.length, pending: this.pending.length };
+    return { observations: this.index.size, devices: this.visits.deviceCount, activities: this.zoneFigures.size, pending: this.pending.length };
   }
 
   /** One observation (already past the receiver's filters). */
@@ -168,16 +186,14 @@ export class Correlator {
 
   /** A closed activity: counted at once, correlated when settled (see settle()). */
   addActivity(a: ActivityInput, wallNow: number): void {
-    this.activities.push(a);
-    if (a.tsOut < this.minTsOut) this.minTsOut = a.tsOut;
+    this.zoneFigures.add(a);
     this.pending.push({ activity: a, deadline: wallNow + this.options.waitS * 1000 });
     this.version += 1;
   }
 
   /** An activity from before a restart: counted, not correlated again. */
   restoreActivity(a: ActivityInput): void {
-    this.activities.push(a);
-    if (a.tsOut < this.minTsOut) this.minTsOut = a.tsOut;
+    this.zoneFigures.add(a);
     this.version += 1;
   }
 
@@ -299,10 +315,7 @@ export class Correlator {
     for (const p of this.pending) keepFrom = Math.min(keepFrom, p.activity.tsIn - this.options.windowS * 1000);
     this.index.evictBefore(keepFrom);
     this.visits.evictBefore(start);
-    if (this.minTsOut < start) {
-      this.activities = this.activities.filter((a) => a.tsOut >= start);
-      this.minTsOut = this.activities.reduce((m, a) => Math.min(m, a.tsOut), Infinity);
-    }
+    this.zoneFigures.evictBefore(start);
   }
 
   summary(wallNow: number): Summary {
@@ -310,91 +323,53 @@ export class Correlator {
     const start = wallNow - this.options.windowHours * HOUR;
     const hours = this.hours;
 
-    // Zones and MV hourly counts.
-    const zones = new Map<string, Summary['zones'][number]>();
+    // Zones and MV hourly counts: kept up to date as activities come and go (zone-figures.ts).
+    const mv = this.zoneFigures.figures(start, wallNow);
+    mv.zones.sort((x, y) => (x.serial + '/' + x.zone < y.serial + '/' + y.zone ? -1 : 1));
     const hourly: Record<string, number[]> = {};
-    const mvTotal = new Array<number>(24).fill(0);
-    for (const a of this.activities) {
-      if (a.tsOut < start || a.tsIn > wallNow) continue;
-      const key = `${a.serial}/${a.zone}`;
-      let z = zones.get(key);
-      if (!z) {
-        z = {
-          serial: a.serial,
-          zone: a.zone,
-          label: this.label(`${a.serial.toUpperCase()}/${a.zone}`) ?? (a.zone === '0' ? 'Full frame' : null),
-          name: this.label(a.serial.toUpperCase()),
-          activities: 0,
-          people: 0,
-          lastActivityAt: isoUtc(a.tsIn),
-        };
-        zones.set(key, z);
-        hourly[key] = new Array<number>(24).fill(0);
-      }
-      z.activities += 1;
-      z.people += a.peakPeople;
-      if (isoUtc(a.tsIn) > z.lastActivityAt) z.lastActivityAt = isoUtc(a.tsIn);
-      const slots = hourly[key];
-      hours.forEachHour(Math.max(a.tsIn, start), Math.min(a.tsOut, wallNow), (h) => {
-        slots[h] += a.peakPeople;
-        mvTotal[h] += a.peakPeople;
+    const zones: Summary['zones'] = [];
+    for (const z of mv.zones) {
+      hourly[`${z.serial}/${z.zone}`] = z.hourly;
+      zones.push({
+        serial: z.serial,
+        zone: z.zone,
+        label: this.label(`${z.serial.toUpperCase()}/${z.zone}`) ?? (z.zone === '0' ? 'Full frame' : null),
+        name: this.label(z.serial.toUpperCase()),
+        activities: z.activities,
+        people: z.people,
+        lastActivityAt: isoUtc(z.lastTsIn),
       });
     }
+    const mvTotal = mv.hourly;
 
-    // Visits, visitors and staff, CMX hourly counts.
-    const cmxHourly = new Array<number>(24).fill(0);
-    const devices: Summary['devices'] = [];
-    let visitorDevices = 0;
-    let visitorVisits = 0;
-    let visitorDwell = 0;
-    let staff = 0;
-    for (const d of this.visits.values()) {
-      let visits = 0;
-      let dwell = 0;
-      let first = Infinity;
-      let last = -Infinity;
-      for (const v of d.visits) {
-        if (v.last < start) continue;
-        visits += 1;
-        dwell += v.last - v.first;
-        if (v.first < first) first = v.first;
-        if (v.last > last) last = v.last;
-      }
-      if (visits === 0) continue;
-      const dwellS = dwell / 1000;
-      const isStaff = dwellS >= this.options.filterDwellS;
-      if (isStaff) {
-        staff += 1;
-      } else {
-        visitorDevices += 1;
-        visitorVisits += visits;
-        visitorDwell += dwellS;
-        for (const v of d.visits) {
-          if (v.last < start) continue;
-          hours.forEachHour(Math.max(v.first, start), Math.min(v.last, wallNow), (h) => {
-            cmxHourly[h] += 1;
-          });
-        }
-      }
-      devices.push({ clientMac: d.clientMac, visits, dwellS, firstSeen: isoUtc(first), lastSeen: isoUtc(last), staff: isStaff });
-    }
-    devices.sort((x, y) => (x.lastSeen < y.lastSeen ? 1 : x.lastSeen > y.lastSeen ? -1 : x.clientMac < y.clientMac ? -1 : 1));
+    // Visits, visitors and staff, CMX hourly counts: kept up to date by the tracker as visits
+    // come and go (evict() above dropped those that ended before the start).
+    const figures = this.visits.figures(start, wallNow);
+    const cmxHourly = figures.cmxHourly;
+    const devices: Summary['devices'] = this.visits.latest(MAX_SUMMARY_DEVICES).map((d) => ({
+      clientMac: d.clientMac,
+      visits: d.visits.length,
+      dwellS: this.visits.dwellOf(d) / 1000,
+      firstSeen: isoUtc(d.visits[0].first),
+      lastSeen: isoUtc(d.visits[d.visits.length - 1].last),
+      staff: this.visits.isStaff(d),
+    }));
 
     return {
       generatedAt: isoUtc(wallNow),
       timezone: hours.timeZone,
       windowHours: this.options.windowHours,
-      zones: [...zones.values()].sort((x, y) => (x.serial + '/' + x.zone < y.serial + '/' + y.zone ? -1 : 1)),
+      zones,
       hourly,
       cmxHourly,
       busiestHour: { mv: busiest(mvTotal), cmx: busiest(cmxHourly) },
       visitors: {
-        devices: visitorDevices,
-        visits: visitorVisits,
-        avgDwellS: visitorVisits ? Math.round((visitorDwell / visitorVisits) * 10) / 10 : 0,
-        filteredDevices: staff,
+        devices: figures.devices,
+        visits: figures.visits,
+        avgDwellS: figures.visits ? Math.round((figures.dwellMs / 1000 / figures.visits) * 10) / 10 : 0,
+        filteredDevices: figures.staff,
       },
-      devices: devices.slice(0, MAX_SUMMARY_DEVICES),
+      devices,
       correlations: this.recent.filter((c) => Date.parse(c.timeOut) >= start),
     };
   }
@@ -436,7 +411,7 @@ export function classifyInput(p: unknown): InputItem {
   if ('tsIn' in o || 'tsOut' in o) {
     if (typeof o.serial !== 'string' || !o.serial) return failed('activity without serial');
     if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return failed('activity needs tsIn ≤ tsOut (epoch ms)');
-    if (!isNum(o.peakPeople) || o.peakPeople < 0) return failed('activity needs peakPeople ≥ 0');
+    if (!isNum(o.peakPeople) || o.peakPeople < 0 || o.peakPeople > MAX_COUNT) return failed(`activity needs peakPeople from 0 to ${MAX_COUNT}`);
     const value = (typeof o.zone === 'string' ? o : { ...o, zone: o.zone === undefined || o.zone === null ? '0' : String(o.zone) }) as ActivityInput;
     return { ok: true, kind: 'activity', value };
   }

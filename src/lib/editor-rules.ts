@@ -8,10 +8,10 @@
  *
  * A check returns what is wrong, in words, or null. Empty values are the defaults, and valid.
  */
-import { ACTIVITY_LIMITS } from './activity';
+import { ACTIVITY_LIMITS, MAX_KEYS } from './activity';
 import { parseAreas, parseCameraAps, parseLabels } from './config-maps';
 import { parseTimeOfDay } from './daily-reset';
-import { CORRELATE_LIMITS } from './correlate';
+import { CORRELATE_LIMITS, MAX_DEVICES } from './correlate';
 import { SUMMARY_INTERVAL } from './correlate-run';
 import { LINE_COUNTER_LIMITS } from './line-counter-settings';
 import { API_SETTINGS } from './meraki-api';
@@ -44,9 +44,9 @@ function numbers(rules: Readonly<Record<string, Omit<NumberRule, 'default'>>>): 
 
 /** node type → setting → check */
 export const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {
-  'activity-detector': { ...numbers(ACTIVITY_LIMITS), futureToleranceS: throws(futureToleranceMs) },
+  'activity-detector': { ...numbers({ ...ACTIVITY_LIMITS, maxKeys: MAX_KEYS }), futureToleranceS: throws(futureToleranceMs) },
   'cmx-mv-correlate': {
-    ...numbers({ ...CORRELATE_LIMITS, summaryIntervalS: SUMMARY_INTERVAL }),
+    ...numbers({ ...CORRELATE_LIMITS, summaryIntervalS: SUMMARY_INTERVAL, maxDevices: MAX_DEVICES }),
     timezone: timeZoneProblem,
     cameraAps: throws(parseCameraAps),
     labels: throws(parseLabels),

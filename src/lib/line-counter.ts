@@ -16,8 +16,9 @@
  *   twice; what the API adds to an hour since the reset goes to the areas as well, and a crossing
  *   that arrives later for an hour the API already covered moves nothing a second time.
  * - Bounded: at most MAX_LINES lines, hour buckets only inside the window, duplicate memory of
- *   MAX_DUPLICATE_KEYS, labels cut to MAX_LABEL characters. Crossings more than 5 minutes ahead of
- *   the wall clock or older than the window are refused.
+ *   MAX_DUPLICATE_KEYS, labels cut to MAX_LABEL characters. Crossings more than the shared time
+ *   bound (time.ts checkTime: 5 minutes by default) ahead of the wall clock, or older than the
+ *   window, are refused.
  *
  * The summary covers the last `windowHours` local clock hours (the current one included); what falls
  * in the same hour of day adds up in that hour's slot. Pure: the caller gives the wall clock.
@@ -27,7 +28,7 @@ import { cleanLabel, crossingInput, type Crossing } from './crossing';
 import { DailyReset } from './daily-reset';
 import { ENTRANCES_INTERVAL_S, LINE_COUNTER_LIMITS, lineCounterOptions, type LineCounterSettings } from './line-counter-settings';
 import { numberOption } from './options';
-import { isoUtc } from './time';
+import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, timeRefusal } from './time';
 import type { BoundaryInterval } from './meraki-api';
 import { isTimeZone, LocalHours } from './tz';
 
@@ -36,8 +37,8 @@ const QUARTER = 15 * 60_000;
 
 /** Two crossings of one object, line and event at most this far apart are one. */
 export const DUPLICATE_MS = 2000;
-/** Crossings further ahead of the wall clock than this are refused. */
-export const MAX_FUTURE_MS = 5 * 60_000;
+/** Crossings further ahead of the wall clock than this are refused (time.ts's default bound). */
+const FUTURE_TOLERANCE_MS = DEFAULT_FUTURE_TOLERANCE_S * 1000;
 /** Lines kept (crossings of more lines are refused). */
 export const MAX_LINES = 256;
 /** Crossings remembered for the duplicate check. */
@@ -221,7 +222,11 @@ export class LineCounter {
     if (c.event !== 'in' && c.event !== 'out') return this.not('ignored', `event "${c.event}" is not counted`);
     const type = c.objectType ?? 'person';
     if (this.settings.objectType !== 'both' && type !== this.settings.objectType) return this.not('ignored', `${type} crossings are not counted`);
-    if (!replay && c.ts > wallNow + MAX_FUTURE_MS) return this.not('refused', `its time ${isoUtc(c.ts)} is more than 5 minutes ahead of the clock`);
+    if (!replay) {
+      // the bound mv-sense-parse applies too (it refuses such crossings first); older ones: the window below
+      const when = checkTime(c.ts, wallNow, FUTURE_TOLERANCE_MS, false);
+      if (when !== 'ok') return this.not('refused', `its ${timeRefusal(when, c.ts, FUTURE_TOLERANCE_MS)}`);
+    }
     // A row of crossings.csv was counted when it came: older than the window now, it still
     // belongs to the areas if it came after their last reset.
     const inWindow = c.ts >= this.windowStart(wallNow);

@@ -195,13 +195,15 @@ export class MerakiClient {
     const body = isoTime ? { timestamp: isoTime } : {};
     const res = (await this.request('POST', `/devices/${encodeURIComponent(serial)}/camera/generateSnapshot`, { body })) as Record<string, unknown>;
     if (!res || typeof res.url !== 'string') throw new ApiError('generateSnapshot: no url in the answer', 'bad-response');
-    return { url: res.url, expiry: typeof res.expiry === 'string' ? res.expiry : null };
+    const url = safeLink(res.url, this.baseUrl);
+    if (url === null) throw new ApiError('generateSnapshot: the snapshot URL is not an https: link', 'bad-response');
+    return { url, expiry: typeof res.expiry === 'string' ? res.expiry : null };
   }
 
   async videoLink(serial: string, isoTime?: string): Promise<string | null> {
     const query = isoTime ? `?timestamp=${encodeURIComponent(isoTime)}` : '';
     const res = (await this.request('GET', `/devices/${encodeURIComponent(serial)}/camera/videoLink${query}`)) as Record<string, unknown>;
-    return res && typeof res.url === 'string' ? res.url : null;
+    return res ? safeLink(res.url, this.baseUrl) : null;
   }
 
   // --- Areas & Lines (line-counter) ---
@@ -387,6 +389,33 @@ export class MerakiClient {
     const base = new URL(this.baseUrl);
     if (url.host === base.host && url.protocol === base.protocol) return true;
     return url.protocol === 'https:' && (url.hostname === 'meraki.com' || url.hostname.endsWith('.meraki.com'));
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const MAX_LINK = 2048;
+
+/**
+ * A link from the Dashboard API (snapshot url, footage videoLink) as it may reach a message, or
+ * null: only an absolute https: URL (http: too when the API base URL itself is http: on
+ * loopback, as the fake API of demo/ is, and the link points to loopback as well). Never
+ * javascript:, data: or a relative link: node-red-dashboard turns Angular's link sanitising off.
+ */
+export function safeLink(raw: unknown, baseUrl: string): string | null {
+  if (typeof raw !== 'string' || raw.length > MAX_LINK || !/^https?:\/\//i.test(raw)) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol === 'https:') return raw;
+  if (url.protocol !== 'http:' || !LOOPBACK.has(url.hostname)) return null;
+  try {
+    const base = new URL(baseUrl);
+    return base.protocol === 'http:' && LOOPBACK.has(base.hostname) ? raw : null;
+  } catch {
+    return null;
   }
 }
 

@@ -6,6 +6,10 @@ import { ListFilter, listFilter } from './filter';
 import { checkTime, futureToleranceMs, isoUtc, timeRefusal, toEpochMs } from './time';
 import type { Result } from './result';
 
+/** The most people (or vehicles) one camera zone may report: more is a broken or hostile sender
+ *  (`1e308` in two zones sums to Infinity). */
+export const MAX_COUNT = 1000;
+
 export interface CountsMessage {
   kind: 'counts';
   serial: string;
@@ -126,13 +130,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
-/** A count: absent → null; otherwise a finite number ≥ 0, or an error text. */
+/** A count: absent → null; otherwise a number from 0 to MAX_COUNT, or an error text. */
 function readCount(counts: Record<string, unknown>, key: string): number | null | string {
   const v = Object.prototype.hasOwnProperty.call(counts, key) ? counts[key] : undefined;
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     return `counts.${key} must be a non-negative number`;
   }
+  if (v > MAX_COUNT) return `counts.${key} must be at most ${MAX_COUNT}`;
   return v;
 }
 

@@ -69,14 +69,24 @@ export class LocalHours {
   }
 
   /**
-   * Calls `fn(hour)` once for every local clock hour that [from, to] overlaps, in order; a span
-   * of 30 hours visits some hours of day twice, as it should.
+   * The UTC instant at which the local clock hour containing t began (by t's own offset): with
+   * the hour of day, it names one clock hour (the hour repeated when clocks go back is two).
    */
-  forEachHour(from: number, to: number, fn: (hour: number) => void): void {
+  hourStart(t: number): number {
+    const local = t + this.offset(t);
+    return t - (((local % HOUR) + HOUR) % HOUR);
+  }
+
+  /**
+   * Calls `fn(hour, t)` once for every local clock hour that [from, to] overlaps, in order, with
+   * t an instant of [from, to] inside that hour; a span of 30 hours visits some hours of day
+   * twice, as it should.
+   */
+  forEachHour(from: number, to: number, fn: (hour: number, t: number) => void): void {
     if (!(to >= from)) return;
     let t = from;
     for (let guard = 0; guard < 24 * 400; guard++) {
-      fn(this.hourOf(t));
+      fn(this.hourOf(t), t);
       const off = this.offset(t);
       const local = t + off;
       let next = t + (HOUR - (((local % HOUR) + HOUR) % HOUR));

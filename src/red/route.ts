@@ -17,11 +17,15 @@
  * - `serveJson(what, body, onError)` is a GET handler for a JSON document computed per request
  *   (`Cache-Control: no-store`); when `body()` throws: 503 `{"error": "<what> not available"}`
  *   and `onError(err)`.
+ * - A path with parameters (`/analytics/:file`) also gets an error handler on its fixed part: a
+ *   %-escape in a parameter that does not decode (`/analytics/%.csv`) is answered with a plain 400
+ *   instead of Express's page with the stack trace and install paths (src/lib/server-guard).
  * - When HTTP nodes are disabled (`httpNodeRoot: false`) nothing is registered and the claiming node
  *   gets one warning that its endpoint is not served; the claim itself still succeeds.
  */
 import type { Node, NodeAPI } from 'node-red';
 import type { NextFunction, Request, Response } from 'express';
+import { malformedUrl } from '../lib/server-guard';
 
 export type Method = 'get' | 'post';
 export type Handler = (req: Request, res: Response) => void;
@@ -100,6 +104,9 @@ export class Routes<T = undefined> {
       if (method === 'get') app.get(path, dispatch);
       else app.post(path, dispatch);
     }
+    // (Express cannot match a path whose parameters do not decode: the handler goes on the fixed part)
+    const colon = path.indexOf('/:');
+    if (colon >= 0) app.use(path.slice(0, colon) || '/', malformedUrl);
   }
 }
 

@@ -314,7 +314,7 @@ describe('fuzz: the real application (npm start)', function () {
     });
   });
 
-  it('(b) MQTT: junk interleaved with the worked vector gives exactly its activity in mvData.csv, every invalid message is reported; the app keeps running', async function () {
+  it('(b) MQTT: junk interleaved with the worked vector gives exactly its activity in mvData.csv, every invalid message is accounted for in the log (at most 5 a minute in full, then a count); the app keeps running', async function () {
     const seed = seedFor(0x3a7701);
     await withSeed(seed, 'MQTT fuzz', async () => {
       const pubs = mqttScenario(seed);
@@ -368,19 +368,22 @@ describe('fuzz: the real application (npm start)', function () {
         return !r.ok && r.drop === 'invalid' ? [`MV message dropped (${r.reason}) on topic ${p.topic}\n`] : [];
       });
       const invalid = lines.length;
-      const reported = () => (app.output().match(/MV message dropped \(/g) ?? []).length;
-      const end = Date.now() + 15000;
-      while (reported() < invalid && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 500));
       assert.ok(invalid > 80, `${invalid} invalid junk messages`);
-      if (reported() !== invalid) {
-        const out = app.output();
-        const missing = [...new Set(lines)].filter((l) => out.split(l).length - 1 < lines.filter((x) => x === l).length);
-        assert.fail(`${reported()} errors logged for ${invalid} invalid messages; missing: ${missing.map((l) => preview(l)).join(' | ')}`);
-      }
       assert.equal(app.proc.exitCode, null, 'still running');
-      assert.doesNotMatch(app.output(), BAD_OUTPUT);
       assert.equal((await fetch(`${app.base}/analytics/mvData.csv`)).status, 200);
+      // The log (issue 10): at most 5 invalid messages a minute in full, then a count of the rest,
+      // written at the end of the minute or when the node closes: stopping the app writes it.
+      await app.stop();
+      const out = app.output();
+      const summaries = [...out.matchAll(/([\d,]+) more invalid MV messages dropped/g)];
+      const more = summaries.reduce((n, m) => n + Number(m[1].replace(/,/g, '')), 0);
+      const full = (out.match(/MV message dropped \(/g) ?? []).length - summaries.length; // (a summary quotes the last one)
+      assert.ok(full <= 10, `${full} invalid messages logged in full`);
+      if (full + more !== invalid) {
+        const missing = [...new Set(lines)].filter((l) => out.split(l).length - 1 < lines.filter((x) => x === l).length);
+        assert.fail(`${full} errors logged and ${more} counted for ${invalid} invalid messages; not in full: ${missing.slice(0, 5).map((l) => preview(l)).join(' | ')}`);
+      }
+      assert.doesNotMatch(out, BAD_OUTPUT);
     });
   });
 });

@@ -227,6 +227,8 @@ describe('fuzz: library level', function () {
           const d = new ActivityDetector(opts);
           let wall = 1_700_000_000_000;
           const lastTs = new Map<string, number>();
+          /** wall clock of each key's last accepted message: a key is forgotten idleSeconds × 10 after it (issue 10) */
+          const lastWall = new Map<string, number>();
           /** accepted messages per key, in order */
           const history = new Map<string, { ts: number; people: number }[]>();
           const closes: Closed[] = [];
@@ -273,6 +275,13 @@ describe('fuzz: library level', function () {
                 assert.equal(c.closedBy, 'idle');
                 check(c);
               }
+              for (const k of [...lastTs.keys()]) {
+                const [serial, zone] = JSON.parse(k) as [string, string];
+                if (d.has(serial, zone)) continue;
+                assert.ok(wall - lastWall.get(k)! >= opts.idleSeconds * 1000 * 10, 'forgotten only after idleSeconds × 10');
+                lastTs.delete(k);
+                history.delete(k);
+              }
               continue;
             }
             const [serial, zone] = keys[s.key];
@@ -284,6 +293,8 @@ describe('fuzz: library level', function () {
               // issue 10: more than 5 min ahead of the wall clock → refused, the key untouched
               assert.equal(r === 'refused', ts > wall + 300_000, `refused iff ts is more than 5 min ahead (${ts} vs ${wall})`);
               if (r === 'refused') continue;
+              assert.notEqual(r, 'full', 'five keys are far below maxKeys');
+              if (r === 'full') continue;
               const outOfOrder: boolean = prev !== undefined && ts <= prev;
               assert.equal(r === 'dropped', outOfOrder, `dropped iff ts ≤ the last ts of the key (${ts} vs ${prev})`);
               if (r === 'dropped') {
@@ -292,6 +303,7 @@ describe('fuzz: library level', function () {
                 continue;
               }
               lastTs.set(k, ts);
+              lastWall.set(k, wall);
               if (!history.has(k)) history.set(k, []);
               history.get(k)!.push({ ts, people: s.people });
               if (r !== 'accepted') check(r, { serial, zone, ts });

@@ -138,6 +138,7 @@ describe('fuzz: node level (mv-sense-parse → activity-detector)', function () 
     if (typeof zone !== 'string' || zone === '') return 'invalid';
     if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'invalid';
     if (typeof o.people !== 'number' || !Number.isFinite(o.people) || o.people < 0) return 'invalid';
+    if (o.people > 1000) return 'invalid'; // issue 10: a sane bound
     return { key: JSON.stringify([o.serial, zone]) };
   }
 

@@ -115,9 +115,9 @@ describe('npm start: the MV path end to end', function () {
       const file = path.join(app.dataDir, 'mvData.csv');
       const text = await waitForFile(file, 4);
       assert.equal(text, [HEADER, row(CAM_A, '0', 0), row(CAM_A, ZONE, 1), row(CAM_B, '0', 2)].join('\n') + '\n');
-      // Every junk message was reported, none crashed anything.
+      // Junk was reported (the log takes 5 a minute in full, then a count of the rest: issue 10), none crashed anything.
       const reported = app.output().match(/\[mv-sense-parse:[^\]]*\] MV message dropped/g) ?? [];
-      assert.ok(reported.length >= JUNK.length - 1, `reported ${reported.length} of ${JUNK.length}`);
+      assert.ok(reported.length >= Math.min(5, JUNK.length - 1), `reported ${reported.length} of ${JUNK.length}`);
       assert.equal(app.proc.exitCode, null, 'still running');
       assert.doesNotMatch(app.output(), /Uncaught|TypeError|RangeError/);
     });

@@ -82,3 +82,75 @@ describe('hardening (issue 10), node level', function () {
     });
   });
 });
+
+describe('hardening (issue 10), node level: the MV parser error log (item 8)', function () {
+  this.timeout(30000);
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  const junk = (i: number) => ({ topic: `/merakimv/${SERIAL}/0`, payload: i % 2 ? 'not json' : { ts: Date.now(), counts: { person: -(i + 1) } } });
+
+  it('10,000 invalid messages without a catch node write a handful of log lines, and a count of the rest when it stops', async function () {
+    await helper.load([nodeModule('mv-sense-parse'), nodeModule('activity-detector')], parseFlow({}, false));
+    const p = getNode('p');
+    for (let i = 0; i < 10_000; i++) p.receive(junk(i));
+    await settle(300);
+    const lines = logged(helper.log().ERROR, 'p');
+    assert.ok(lines.length >= 1 && lines.length <= 10, `${lines.length} error lines for 10,000 invalid messages`);
+    assert.match(lines[0], /MV message dropped/);
+    await helper.clearFlows(); // stops the flow (the node closes) and keeps the log spy
+    const after = logged(helper.log().ERROR, 'p');
+    const more = after.map((l) => /(\d[\d,]*) more invalid MV messages/.exec(l)).filter(Boolean);
+    assert.equal(more.length, 1, `a closing count: ${after.slice(-3).join(' | ')}`);
+    const full = after.filter((l) => /^MV message dropped/.test(l)).length;
+    assert.equal(full + Number(more[0]![1].replace(/,/g, '')), 10_000, 'every invalid message is accounted for');
+  });
+
+  it('with a catch node, every one of them reaches it and nothing is logged', async function () {
+    await helper.load([nodeModule('mv-sense-parse'), nodeModule('activity-detector')], parseFlow());
+    const caught = collect('caught');
+    const p = getNode('p');
+    for (let i = 0; i < 2000; i++) p.receive(junk(i));
+    await waitFor(() => caught.length === 2000, 10000, '2000 caught errors').catch((e) => { throw new Error(e.message + ' got ' + caught.length + ' logged ' + logged(helper.log().ERROR, 'p').length); });
+    assert.deepEqual(logged(helper.log().ERROR, 'p'), []);
+    assert.match(caught[0].error.message, /non-negative/);
+    assert.match(caught[1].error.message, /not JSON/);
+  });
+
+  it('a message nested too deep for the clone of Node-RED still reaches the catch node (without its payload)', async function () {
+    await helper.load([nodeModule('mv-sense-parse'), nodeModule('activity-detector')], parseFlow());
+    const caught = collect('caught');
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { d: deep };
+    getNode('p').receive({ topic: `/merakimv/${SERIAL}/0`, payload: { ts: Date.now(), counts: { person: -1 }, deep } });
+    await waitFor(() => caught.length === 1);
+    assert.match(caught[0].error.message, /non-negative/);
+  });
+});
+
+describe('hardening (issue 10), node level: activity-detector keys (item 5)', function () {
+  this.timeout(30000);
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  it('beyond maxKeys a new key is refused with one warning a minute; known keys carry on', async function () {
+    await helper.load(nodeModule('activity-detector'), [{ ...parseFlow()[1], maxKeys: '2' }, ...parseFlow().slice(2, 4)]);
+    const a = getNode('a');
+    const now = Date.now();
+    for (let z = 0; z < 50; z++) a.receive({ payload: { kind: 'counts', serial: SERIAL, zone: String(z), ts: now, people: 1, vehicles: null } });
+    a.receive({ payload: { kind: 'counts', serial: SERIAL, zone: '1', ts: now + 1, people: 1, vehicles: null } });
+    await settle(200);
+    const warnings = logged(helper.log().WARN, 'a');
+    assert.equal(warnings.length, 1, warnings.join(' | '));
+    assert.match(warnings[0], /2 zones.*limit/);
+  });
+
+  it('a bad maxKeys is a configuration error', async function () {
+    await helper.load(nodeModule('activity-detector'), [{ ...parseFlow()[1], maxKeys: '0' }, ...parseFlow().slice(2, 4)]);
+    await settle(50);
+    assert.ok(logged(helper.log().ERROR, 'a').some((m) => /maxKeys/.test(m)));
+  });
+});
+

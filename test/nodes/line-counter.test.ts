@@ -89,7 +89,7 @@ describe('line-counter node', function () {
     lc.receive({ payload: [crossing({ ts: NOW - 30 * 3_600_000 }), crossing({ serial: '' }), crossing({ objectId: 9 })] });
     await waitFor(() => caught.length === 3);
     assert.match(caught[0].error.message, /crossing object/);
-    assert.match(caught[1].error.message, /1 crossing\(s\) not counted: its time .* is more than 5 minutes ahead of the clock/);
+    assert.match(caught[1].error.message, /1 crossing\(s\) not counted: its time .* is more than 300 s ahead of the clock/);
     assert.match(caught[2].error.message, /2 crossing\(s\) not counted: its time .* is older than the 24-hour window/);
     await waitFor(() => out.length === 1);
     assert.equal(out[0].crossing.objectId, 9);

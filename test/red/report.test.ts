@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import type { NodeAPI } from 'node-red';
-import { failMessage, MessageError, shortText } from '../../src/red/report';
+import { failMessage, LOG_BURST, MessageError, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 import { collect, getNode, helper, settle, waitFor } from '../support/red';
 
@@ -77,6 +77,41 @@ describe('the error contract (src/red/report failMessage)', function () {
     assert.equal(caught[0].topic, 'deep');
     assert.equal(caught[0].payload, undefined);
     assert.match(caught[0].error.message, /not a number: \(object\)/);
+  });
+
+  /** The error lines the log got from node `id`. */
+  const logged = (id: string): string[] => helper.log().args
+    .map((a: any[]) => a[0])
+    .filter((e: any) => e.level === 20 && e.id === id)
+    .map((e: any) => String(e.msg));
+
+  it('a flood of failures without a Catch node: LOG_BURST lines in full, then one line counting the rest (on close)', async function () {
+    await helper.load(failingNode, flow.filter((n) => n.type !== 'catch' && n.id !== 'caught'));
+    const completed = collect('completed');
+    const f = getNode('f');
+    for (let i = 0; i < 300; i++) f.receive({ payload: `x${i}` });
+    await settle(100);
+    assert.equal(logged('f').length, LOG_BURST);
+    assert.equal(logged('f')[0], 'not a number: x0');
+    await helper.clearFlows(); // the node closes: the count of the rest is logged
+    const lines = logged('f');
+    assert.equal(lines.length, LOG_BURST + 1);
+    assert.match(lines[LOG_BURST], /^295 more errors in the last minute, not logged one by one \(a catch node gets each\); the last: not a number: x299$/);
+    assert.equal(completed.length, 0, 'Complete nodes do not fire for failed messages');
+  });
+
+  it('with a Catch node every failure reaches it, beyond the burst too, and nothing is logged', async function () {
+    await helper.load(failingNode, flow);
+    const caught = collect('caught');
+    const completed = collect('completed');
+    const f = getNode('f');
+    for (let i = 0; i < 300; i++) f.receive({ payload: `x${i}`, topic: `t${i}` });
+    await waitFor(() => caught.length === 300, 5000, '300 caught');
+    await helper.clearFlows();
+    assert.deepEqual(logged('f'), []);
+    assert.equal(caught[299].error.message, 'not a number: x299');
+    assert.equal(caught[299].topic, 't299');
+    assert.equal(completed.length, 0);
   });
 
   it('MessageError prints as its message alone', function () {

@@ -88,6 +88,17 @@ describe('route helper (src/red/route)', function () {
     assert.equal((await fetch(`${base}/analytics/c.csv`)).status, 404);
   });
 
+  it('a parameter whose %-escape does not decode: a plain 400, no stack trace (issue 10, item 8)', async function () {
+    const routes = new Routes(red, { methods: ['get'], path: () => '/analytics/:file', key: (req) => String(req.params.file) });
+    routes.claim(fakeNode('a'), 'a.csv', { get: (_q, res) => res.send('A') }, undefined);
+    fallbackLast();
+    const res = await fetch(`${base}/analytics/%.csv`);
+    const text = await res.text();
+    assert.equal(res.status, 400);
+    assert.deepEqual(JSON.parse(text), { error: 'malformed URL' });
+    assert.equal(await (await fetch(`${base}/analytics/a.csv`)).text(), 'A', 'the route still answers');
+  });
+
   it('warns once per claim when HTTP nodes are disabled, and registers nothing', function () {
     red.settings.httpNodeRoot = false;
     const routes = new Routes(red, { methods: ['get'] });

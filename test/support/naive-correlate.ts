@@ -5,6 +5,8 @@
  * step. Slow on purpose (it is the baseline of bench/correlate.ts) and independent of the
  * indexed implementation's data structures (the property tests compare the two).
  */
+import { strict as assert } from 'assert';
+import type { Summary } from '../../src/lib/correlate';
 
 export interface NaiveOptions {
   windowS: number;
@@ -86,6 +88,7 @@ function naiveClockHour(t: number, timeZone: string): { label: string; hour: num
 /** Every local clock hour [from, to] overlaps (as hours of day), walking the span minute by minute. */
 export function naiveHours(from: number, to: number, timeZone: string): number[] {
   const out: number[] = [];
+  if (to < from) return out; // (e.g. a visit that begins after the summary's wall clock: no hour of the window)
   let prev = '';
   for (let t = from; ; t = Math.min(t + 60_000, to)) {
     // a minute step can jump over an hour boundary only at its end: look at the boundary too
@@ -153,4 +156,14 @@ export function naiveSummary(all: NaiveObservation[], activities: NaiveActivity[
     visitors: { devices: vDevices, visits: vVisits, avgDwellS: vVisits ? Math.round((vDwell / vVisits) * 10) / 10 : 0, filteredDevices: staff },
     devices: devices.sort((x, y) => (x.clientMac < y.clientMac ? -1 : 1)),
   };
+}
+
+/** The summary's figures against the reference's: zones, hourly counts, visitors and devices. */
+export function assertLikeNaive(got: Summary, want: NaiveSummary): void {
+  assert.deepEqual(got.zones.map((z) => ({ serial: z.serial, zone: z.zone, activities: z.activities, people: z.people })), want.zones, 'zones');
+  assert.deepEqual(got.hourly, want.hourly, 'hourly');
+  assert.deepEqual(got.cmxHourly, want.cmxHourly, 'cmxHourly');
+  assert.deepEqual(got.visitors, want.visitors, 'visitors');
+  const devices = got.devices.map((d) => ({ clientMac: d.clientMac, visits: d.visits, dwellS: d.dwellS, staff: d.staff })).sort((x, y) => (x.clientMac < y.clientMac ? -1 : 1));
+  assert.deepEqual(devices, want.devices, 'devices');
 }

@@ -7,9 +7,9 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { activityOptions } from '../../src/lib/activity';
+import { ActivityDetector, activityOptions } from '../../src/lib/activity';
 import { parseCameraAps, parseLabels } from '../../src/lib/config-maps';
-import { correlateOptions } from '../../src/lib/correlate';
+import { correlateOptions, maxDevices } from '../../src/lib/correlate';
 import { SUMMARY_INTERVAL } from '../../src/lib/correlate-run';
 import { check, CHECKS } from '../../src/lib/editor-rules';
 import { API_SETTINGS } from '../../src/lib/meraki-api';
@@ -50,7 +50,11 @@ describe('editor rules: the runtime\'s checks in the editor', function () {
       ['activity-detector', 'minMessages', '2.5', runtime(() => activityOptions({ minMessages: '2.5' }))],
       ['activity-detector', 'idleSeconds', '0', runtime(() => activityOptions({ idleSeconds: '0' }))],
       ['activity-detector', 'peopleThreshold', 'many', runtime(() => activityOptions({ peopleThreshold: 'many' }))],
+      ['activity-detector', 'maxKeys', '0', runtime(() => new ActivityDetector({}, { maxKeys: '0' }))],
+      ['activity-detector', 'maxKeys', '2.5', runtime(() => new ActivityDetector({}, { maxKeys: '2.5' }))],
       ['cmx-mv-correlate', 'windowHours', '1000', runtime(() => correlateOptions({ windowHours: '1000' }))],
+      ['cmx-mv-correlate', 'maxDevices', '0', runtime(() => maxDevices('0'))],
+      ['cmx-mv-correlate', 'maxDevices', 'lots', runtime(() => maxDevices('lots'))],
       ['cmx-mv-correlate', 'rssiThreshold', '-300', runtime(() => correlateOptions({ rssiThreshold: '-300' }))],
       ['cmx-mv-correlate', 'summaryIntervalS', '-1', runtime(() => numberOption('summaryIntervalS', '-1', SUMMARY_INTERVAL))],
       ['cmx-mv-correlate', 'timezone', 'Mars/Olympus', timeZoneProblem('Mars/Olympus')],
@@ -76,7 +80,8 @@ describe('editor rules: the runtime\'s checks in the editor', function () {
     const fine: [string, string, unknown][] = [
       ['activity-detector', 'minMessages', 50], ['activity-detector', 'minPeak', '0'], ['cmx-mv-correlate', 'timezone', ''],
       ['cmx-mv-correlate', 'timezone', 'Europe/Paris'], ['cmx-mv-correlate', 'cameraAps', 'Q2GV-7HJK-2LMN: e0:55:3d:10:4a:c1 | Q2JV-AB12-CD34: e0553d104ac7'],
-      ['cmx-mv-correlate', 'labels', 'Q2GV-7HJK-2LMN/1: Entrance\n# a comment'], ['cmx-mv-correlate', 'windowHours', ''],
+      ['cmx-mv-correlate', 'labels', 'Q2GV-7HJK-2LMN/1: Entrance\n# a comment'], ['cmx-mv-correlate', 'windowHours', ''], ['activity-detector', 'maxKeys', 10000], ['activity-detector', 'maxKeys', ''],
+      ['cmx-mv-correlate', 'maxDevices', 500000], ['cmx-mv-correlate', 'maxDevices', ''],
       ['cmx-receiver', 'path', 'cmx/'], ['cmx-receiver', 'apMacs', ''], ['cmx-receiver', 'minRssi', -10], ['mv-snapshot', 'keep', 50],
       ['analytics-widgets', 'snapshots', 50], ['analytics-widgets', 'snapshots', '1'], ['analytics-widgets', 'dashboard', '2'],
     ];

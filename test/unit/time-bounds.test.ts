@@ -4,8 +4,8 @@
  * normalisation; and nothing spreads a large collection into a call's arguments.
  */
 import { strict as assert } from 'assert';
-import { ActivityDetector } from '../../src/lib/activity';
-import { Correlator } from '../../src/lib/correlate';
+import { ActivityDetector, countInput } from '../../src/lib/activity';
+import { classifyInput, Correlator } from '../../src/lib/correlate';
 import { MvSenseParser, verdict } from '../../src/lib/mv-sense';
 import { checkPost, normalise, PostNormaliser } from '../../src/lib/scanning';
 import {
@@ -151,5 +151,67 @@ describe('time bounds', () => {
       assert.equal(r.devices.length, 150_000);
       for (let k = 1; k < 1000; k++) assert.ok(r.devices[k - 1].clientMac < r.devices[k].clientMac, 'MAC order on equal times');
     });
+  });
+});
+
+describe('counts beyond a sane bound (issue 10, item 8)', () => {
+  it('the MV parser refuses person/vehicle counts above 1,000 (1e308 would sum to Infinity)', () => {
+    const p = new MvSenseParser();
+    for (const person of [1e308, 1001, 5000]) {
+      const r = p.parse('/merakimv/S/0', { ts: NOW, counts: { person } }, NOW);
+      assert.equal(verdict(r), 'invalid', String(person));
+      if (!r.ok) assert.match(r.reason, /at most 1000/);
+    }
+    assert.equal(verdict(p.parse('/merakimv/S/0', { ts: NOW, counts: { vehicle: 1e308 } }, NOW)), 'invalid');
+    assert.equal(verdict(p.parse('/merakimv/S/0', { ts: NOW, counts: { person: 1000, vehicle: 1000 } }, NOW)), 'ok');
+  });
+
+  it('the detector and the correlator refuse such counts fed to them directly', () => {
+    const over = countInput({ kind: 'counts', serial: 'S', zone: '0', ts: NOW, people: 1e308 });
+    assert.equal(over.ok, false);
+    if (!over.ok) assert.match(over.reason, /at most 1000/);
+    const atMost = countInput({ kind: 'counts', serial: 'S', zone: '0', ts: NOW, people: 1000 });
+    assert.ok(atMost.ok && typeof atMost.value === 'object' && atMost.value !== null);
+    const a = classifyInput({ serial: 'S', zone: '0', tsIn: NOW, tsOut: NOW + 1000, peakPeople: 1e308 });
+    assert.equal(a.ok, false);
+    const b = classifyInput({ serial: 'S', zone: '0', tsIn: NOW, tsOut: NOW + 1000, peakPeople: 1000 });
+    assert.ok(b.ok && b.kind === 'activity');
+  });
+});
+
+describe('activity detector keys bounded (issue 10, item 5)', () => {
+  it('a key without messages for idleSeconds × 10 of wall clock is forgotten (closing an open activity first)', () => {
+    const det = new ActivityDetector({ idleSeconds: 10 });
+    det.push({ serial: 'S', zone: '1', ts: NOW, people: 0 }, NOW);
+    det.push({ serial: 'S', zone: '2', ts: NOW, people: 3 }, NOW);
+    det.push({ serial: 'T', zone: '1', ts: NOW, people: 0 }, NOW + 60_000);
+    assert.equal(det.keys, 3);
+    const closed = det.sweep(NOW + 20_000);
+    assert.equal(closed.length, 1, 'the open one is closed by the idle rule first');
+    det.sweep(NOW + 99_000);
+    assert.equal(det.keys, 3, 'not before idleSeconds × 10');
+    det.sweep(NOW + 110_000); // (looked for every idleSeconds: forgotten by idleSeconds × 11 at the latest)
+    assert.equal(det.keys, 1, 'S/1 and S/2 forgotten, T/1 (seen later) kept');
+    assert.equal(det.forgotten, 2);
+    // a forgotten key starts afresh
+    assert.equal(det.push({ serial: 'S', zone: '1', ts: NOW - 1000, people: 1 }, NOW + 110_000), 'accepted');
+  });
+
+  it('beyond maxKeys a new key is refused (its message counted), known keys carry on', () => {
+    const det = new ActivityDetector({}, { maxKeys: 3 });
+    for (let z = 0; z < 3; z++) assert.equal(det.push({ serial: 'S', zone: String(z), ts: NOW, people: 1 }, NOW), 'accepted');
+    assert.equal(det.push({ serial: 'S', zone: '9', ts: NOW, people: 1 }, NOW), 'full');
+    assert.equal(det.push({ serial: 'U', zone: '0', ts: NOW, people: 1 }, NOW), 'full');
+    assert.equal(det.overCap, 2);
+    assert.equal(det.keys, 3);
+    assert.equal(det.push({ serial: 'S', zone: '1', ts: NOW + 1000, people: 2 }, NOW), 'accepted');
+  });
+
+  it('1,000,000 keys are not kept: the default cap is 10,000', () => {
+    const det = new ActivityDetector();
+    let full = 0;
+    for (let i = 0; i < 20_000; i++) if (det.push({ serial: `S${i}`, zone: '0', ts: NOW, people: 0 }, NOW) === 'full') full += 1;
+    assert.equal(det.keys, 10_000);
+    assert.equal(full, 10_000);
   });
 });
