@@ -4,6 +4,7 @@
  */
 import { parseTimeOfDay } from './daily-reset';
 import { numberOption } from './options';
+import { SUMMARY_INTERVAL } from './summary-cadence';
 
 export type ObjectTypeChoice = 'person' | 'vehicle' | 'both';
 
@@ -16,13 +17,10 @@ export interface LineCounterSettings {
   resetAt: string;
 }
 
-/** Default seconds between two summaries sent by themselves. */
-export const ENTRANCES_INTERVAL_S = 10;
-
 /** The number settings' limits. */
 export const LINE_COUNTER_LIMITS = Object.freeze({
   windowHours: { min: 1, max: 744, maxNote: '31 days', integer: true },
-  summaryIntervalS: { min: 0 },
+  summaryIntervalS: SUMMARY_INTERVAL,
 });
 
 /** Validates settings typed in the editor (throws readable errors) and fills defaults. */

@@ -6,6 +6,9 @@
  *                                          `statusText`, and an input handler: messages pass by
  *                                          unhandled (done()), or, given `inputError`, each one
  *                                          fails with that text (failMessage: Catch nodes see it).
+ *   fromSettings(RED, node, type, build)   what the settings make (`build()`), or null after a
+ *                                          failConfig with the node's catalogue texts
+ *                                          `<type>.errors.config` and `<type>.status.config`.
  *   numberOption / numberOptions / numberOr   number settings with default, min/above/max, whole
  *                                          numbers (src/lib/options.ts; re-exported here).
  *   envText(RED, node, text)              a text setting with its `${VAR}` references replaced from
@@ -37,6 +40,16 @@ export function failConfig(node: Node, reason: string, statusText: string, input
   node.error(reason);
   node.status({ fill: 'red', shape: 'ring', text: statusText });
   node.on('input', (msg, _send, done) => (inputError === undefined ? done() : failMessage(node, msg, done, inputError)));
+}
+
+/** What the node's settings make, or null when they cannot work (then the node failed: failConfig). */
+export function fromSettings<T>(RED: NodeAPI, node: Node, type: string, build: () => T): T | null {
+  try {
+    return build();
+  } catch (err) {
+    failConfig(node, RED._(`${type}.errors.config`, { reason: (err as Error).message }), RED._(`${type}.status.config`));
+    return null;
+  }
 }
 
 /** The variables already reported as unset in this process: each is said once. */
