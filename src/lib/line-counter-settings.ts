@@ -3,7 +3,7 @@
  * this same code (src/lib/editor-rules.ts).
  */
 import { parseTimeOfDay } from './daily-reset';
-import { numberOption } from './options';
+import { isUnset, numberOption } from './options';
 import { SUMMARY_INTERVAL } from './summary-cadence';
 
 export type ObjectTypeChoice = 'person' | 'vehicle' | 'both';
@@ -25,14 +25,13 @@ export const LINE_COUNTER_LIMITS = Object.freeze({
 
 /** Validates settings typed in the editor (throws readable errors) and fills defaults. */
 export function lineCounterOptions(input: Partial<Record<keyof LineCounterSettings, unknown>> = {}): LineCounterSettings {
-  const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
   const out: LineCounterSettings = { ...LINE_COUNTER_DEFAULTS };
-  if (!blank(input.objectType)) {
+  if (!isUnset(input.objectType)) {
     if (input.objectType !== 'person' && input.objectType !== 'vehicle' && input.objectType !== 'both') throw new Error('objectType must be person, vehicle or both');
     out.objectType = input.objectType;
   }
   out.windowHours = numberOption('windowHours', input.windowHours, { default: LINE_COUNTER_DEFAULTS.windowHours, ...LINE_COUNTER_LIMITS.windowHours });
-  if (!blank(input.resetAt)) {
+  if (!isUnset(input.resetAt)) {
     parseTimeOfDay(input.resetAt);
     out.resetAt = String(input.resetAt).trim();
   }

@@ -9,8 +9,11 @@
  *   fromSettings(RED, node, type, build)   what the settings make (`build()`), or null after a
  *                                          failConfig with the node's catalogue texts
  *                                          `<type>.errors.config` and `<type>.status.config`.
- *   numberOption / numberOptions / numberOr   number settings with default, min/above/max, whole
- *                                          numbers (src/lib/options.ts; re-exported here).
+ *   numberOption / numberOptions / numberSettings / numberOr   number settings with default,
+ *                                          min/above/max, whole numbers (src/lib/options.ts;
+ *                                          re-exported here). A value the editor refuses fails the
+ *                                          node; numberOr, which falls back instead, is left only
+ *                                          for cmx-receiver's body limit.
  *   envText(RED, node, text)              a text setting with its `${VAR}` references replaced from
  *                                          the node's environment (node, group, flow, global, process);
  *                                          an unset variable of the supplied application takes its
@@ -25,7 +28,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { defaultNotice, expandEnv } from '../lib/env';
 import { failMessage } from './report';
 
-export { isUnset, numberOption, numberOptions, numberOr } from '../lib/options';
+export { isUnset, numberOption, numberOptions, numberOr, numberSettings } from '../lib/options';
 export type { NumberRule } from '../lib/options';
 
 declare module '@node-red/runtime' {
