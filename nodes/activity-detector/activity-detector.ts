@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ActivityDetector, activityOptions, Closed, countInput } from '../../src/lib/activity';
 import { compact } from '../../src/lib/format';
-import { failConfig } from '../../src/red/config';
+import { fromSettings } from '../../src/red/config';
 import { failMessage } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -24,13 +24,8 @@ export = function (RED: NodeAPI): void {
   function ActivityDetectorNode(this: Node, config: ActivityDetectorDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    let detector: ActivityDetector;
-    try {
-      detector = new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS, maxKeys: config.maxKeys });
-    } catch (err) {
-      failConfig(node, RED._('activity-detector.errors.config', { reason: (err as Error).message }), RED._('activity-detector.status.config'));
-      return;
-    }
+    const detector = fromSettings(RED, node, 'activity-detector', () => new ActivityDetector(activityOptions(config), { futureToleranceS: config.futureToleranceS, maxKeys: config.maxKeys }));
+    if (!detector) return;
     const c = detector.counters;
     let lateShown = 0;
     let refusedShown = 0;

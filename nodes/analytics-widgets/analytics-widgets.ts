@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { classifyWidgetInput, WIDGET_OUTPUTS, WidgetBoard, WidgetMessage, WidgetOutput } from '../../src/lib/widgets';
 import { widgetOptions } from '../../src/lib/widget-settings';
-import { failConfig } from '../../src/red/config';
+import { fromSettings } from '../../src/red/config';
 import { failMessage } from '../../src/red/report';
 
 interface WidgetsDef extends NodeDef {
@@ -23,14 +23,9 @@ export = function (RED: NodeAPI): void {
   function AnalyticsWidgetsNode(this: Node, config: WidgetsDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    let board: WidgetBoard;
-    try {
-      const settings = widgetOptions(config);
-      board = new WidgetBoard({ dashboard: settings.dashboard, snapshotsPerZone: settings.snapshots });
-    } catch (err) {
-      failConfig(node, RED._('analytics-widgets.errors.config', { reason: (err as Error).message }), RED._('analytics-widgets.status.config'));
-      return;
-    }
+    const settings = fromSettings(RED, node, 'analytics-widgets', () => widgetOptions(config));
+    if (!settings) return;
+    const board = new WidgetBoard({ dashboard: settings.dashboard, snapshotsPerZone: settings.snapshots });
 
     const toOutputs = (out: Partial<Record<WidgetOutput, WidgetMessage>>): (NodeMessage | null)[] =>
       WIDGET_OUTPUTS.map((name) => (out[name] ? (out[name] as unknown as NodeMessage) : null));

@@ -1,11 +1,12 @@
 /**
  * meraki-api (config): the Dashboard API key (a credential) and base URL. Owns one client and one
  * rate limiter shared by every node that uses it, and shows its state on their status
- * (rate limited, unauthorised), like core mqtt-broker does for its users.
+ * (rate limited, unauthorised), like core mqtt-broker does for its users. Without a key the API
+ * is off (grey); a timeout or rate the editor refuses is an error (red), shown by every user.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { API_SETTINGS, MerakiClient, RateLimiter } from '../../src/lib/meraki-api';
-import { envText, numberOr } from '../../src/red/config';
+import { envText, numberSettings } from '../../src/red/config';
 import type { MerakiApiNode, ShowApiState } from '../../src/red/meraki-api-node';
 
 interface MerakiApiDef extends NodeDef {
@@ -29,16 +30,16 @@ export = function (RED: NodeAPI): void {
     node.client = null;
     node.problem = null;
     const key = envText(RED, node, node.credentials?.apiKey).trim();
+    let settings: Record<'timeoutS' | 'rate', number> | null = null;
     try {
+      settings = numberSettings(config, API_SETTINGS);
       if (!key) throw new Error(RED._('meraki-api.errors.noKey'));
-      const timeoutS = numberOr(config.timeoutS, API_SETTINGS.timeoutS);
-      const rate = numberOr(config.rate, API_SETTINGS.rate);
       let last: string | null = null;
       node.client = new MerakiClient({
         baseUrl: envText(RED, node, config.baseUrl).trim() || DEFAULT_BASE,
         apiKey: key,
-        timeoutMs: timeoutS * 1000,
-        limiter: new RateLimiter(rate, rate),
+        timeoutMs: settings.timeoutS * 1000,
+        limiter: new RateLimiter(settings.rate, settings.rate),
         onEvent: (event) => {
           if (event === last) return;
           last = event;
@@ -50,6 +51,12 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       node.problem = (err as Error).message;
       state = { fill: 'grey', shape: 'ring', text: RED._('meraki-api.status.off') };
+      if (!settings) {
+        // a value the editor refuses: an error, and every user shows it
+        node.problem = RED._('meraki-api.errors.config', { reason: node.problem });
+        node.error(node.problem);
+        state = { fill: 'red', shape: 'ring', text: RED._('meraki-api.status.config') };
+      }
     }
 
     node.register = (user, showTo = (s) => user.status(s)) => {

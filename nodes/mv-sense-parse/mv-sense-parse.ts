@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { compact } from '../../src/lib/format';
 import { MvSenseParser } from '../../src/lib/mv-sense';
+import { fromSettings } from '../../src/red/config';
 import { errorSummary, failMessage, shortText } from '../../src/red/report';
 import { ThrottledStatus } from '../../src/red/status';
 
@@ -19,15 +20,8 @@ export = function (RED: NodeAPI): void {
   function MvSenseParseNode(this: Node, config: MvSenseParseDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    let parser: MvSenseParser;
-    try {
-      parser = new MvSenseParser({ cameras: config.cameras, zones: config.zones, futureToleranceS: config.futureToleranceS });
-    } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('mv-sense-parse.status.config') });
-      node.error(RED._('mv-sense-parse.errors.config', { reason: (err as Error).message }));
-      node.on('input', (_msg, _send, done) => done());
-      return;
-    }
+    const parser = fromSettings(RED, node, 'mv-sense-parse', () => new MvSenseParser({ cameras: config.cameras, zones: config.zones, futureToleranceS: config.futureToleranceS }));
+    if (!parser) return;
     let ok = 0;
     let bad = 0;
     const status = new ThrottledStatus(node, () =>

@@ -2,12 +2,12 @@
  * mv-snapshot: an activity (or {serial, ts}) in → a camera snapshot at that time out, once the
  * image is ready, with the footage link for that time and the latest snapshots of every zone.
  * Snapshots are taken a few at a time (src/lib/job-queue) through src/lib/snapshot; API access and
- * its status come from a meraki-api config node.
+ * its status come from a meraki-api config node. A setting the editor refuses fails the node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { JobQueue } from '../../src/lib/job-queue';
 import { SNAPSHOT_SETTINGS, SnapshotStore, snapshotTarget, SnapshotTarget, takeSnapshot } from '../../src/lib/snapshot';
-import { numberOr } from '../../src/red/config';
+import { fromSettings, numberSettings } from '../../src/red/config';
 import { merakiApi } from '../../src/red/meraki-api-node';
 import { Done, failMessage } from '../../src/red/report';
 
@@ -29,9 +29,11 @@ export = function (RED: NodeAPI): void {
   function MvSnapshotNode(this: Node, config: MvSnapshotDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    const settings = fromSettings(RED, node, 'mv-snapshot', () => numberSettings(config, SNAPSHOT_SETTINGS));
+    if (!settings) return;
     const api = merakiApi(RED, config.api);
-    const timeoutMs = numberOr(config.timeoutS, SNAPSHOT_SETTINGS.timeoutS) * 1000;
-    const store = new SnapshotStore(numberOr(config.keep, SNAPSHOT_SETTINGS.keep));
+    const timeoutMs = settings.timeoutS * 1000;
+    const store = new SnapshotStore(settings.keep);
     let lastDropWarn = 0;
 
     if (api) api.register(node);

@@ -3,7 +3,8 @@
  * this same code (src/lib/editor-rules.ts).
  */
 import { parseTimeOfDay } from './daily-reset';
-import { numberOption } from './options';
+import { isUnset, numberOption } from './options';
+import { SUMMARY_INTERVAL } from './summary-cadence';
 
 export type ObjectTypeChoice = 'person' | 'vehicle' | 'both';
 
@@ -16,25 +17,21 @@ export interface LineCounterSettings {
   resetAt: string;
 }
 
-/** Default seconds between two summaries sent by themselves. */
-export const ENTRANCES_INTERVAL_S = 10;
-
 /** The number settings' limits. */
 export const LINE_COUNTER_LIMITS = Object.freeze({
   windowHours: { min: 1, max: 744, maxNote: '31 days', integer: true },
-  summaryIntervalS: { min: 0 },
+  summaryIntervalS: SUMMARY_INTERVAL,
 });
 
 /** Validates settings typed in the editor (throws readable errors) and fills defaults. */
 export function lineCounterOptions(input: Partial<Record<keyof LineCounterSettings, unknown>> = {}): LineCounterSettings {
-  const blank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
   const out: LineCounterSettings = { ...LINE_COUNTER_DEFAULTS };
-  if (!blank(input.objectType)) {
+  if (!isUnset(input.objectType)) {
     if (input.objectType !== 'person' && input.objectType !== 'vehicle' && input.objectType !== 'both') throw new Error('objectType must be person, vehicle or both');
     out.objectType = input.objectType;
   }
   out.windowHours = numberOption('windowHours', input.windowHours, { default: LINE_COUNTER_DEFAULTS.windowHours, ...LINE_COUNTER_LIMITS.windowHours });
-  if (!blank(input.resetAt)) {
+  if (!isUnset(input.resetAt)) {
     parseTimeOfDay(input.resetAt);
     out.resetAt = String(input.resetAt).trim();
   }

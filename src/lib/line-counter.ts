@@ -24,10 +24,10 @@
  * in the same hour of day adds up in that hour's slot. Pure: the caller gives the wall clock.
  */
 import { parseAreas, type AreaDef, type AreaLine } from './config-maps';
-import { cleanLabel, crossingInput, type Crossing } from './crossing';
+import { cleanLabel, crossingInput, crossingRow, type Crossing } from './crossing';
 import { DailyReset } from './daily-reset';
-import { ENTRANCES_INTERVAL_S, LINE_COUNTER_LIMITS, lineCounterOptions, type LineCounterSettings } from './line-counter-settings';
-import { numberOption } from './options';
+import { lineCounterOptions, type LineCounterSettings } from './line-counter-settings';
+import { summaryIntervalMs } from './summary-cadence';
 import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, timeRefusal } from './time';
 import type { BoundaryInterval } from './meraki-api';
 import { isTimeZone, LocalHours } from './tz';
@@ -472,7 +472,6 @@ export class LineCounter {
 /** The node's settings as the editor (or an environment variable) gives them. */
 export type LineCounterNodeSettings = Partial<Record<keyof LineCounterSettings | 'timezone' | 'areas' | 'summaryIntervalS' | 'orgId', unknown>>;
 
-
 /**
  * Editor settings → a counter (starting at `wallNow`), the summary interval and the organisation
  * id; throws a readable error. Text settings come with their `${NAME}` references replaced (envText).
@@ -483,9 +482,8 @@ export function lineCounterSetup(settings: LineCounterNodeSettings, wallNow: num
   if (tz && !isTimeZone(tz)) throw new Error(`unknown time zone "${tz}"`);
   const options = lineCounterOptions({ objectType: get('objectType'), windowHours: get('windowHours'), resetAt: get('resetAt') });
   const counter = new LineCounter({ ...options, timeZone: tz || undefined, areas: parseAreas(get('areas')) }, wallNow);
-  const every = numberOption('summaryIntervalS', get('summaryIntervalS'), { default: ENTRANCES_INTERVAL_S, ...LINE_COUNTER_LIMITS.summaryIntervalS });
   const org = get('orgId');
-  return { counter, summaryIntervalMs: every * 1000, orgId: typeof org === 'string' || typeof org === 'number' ? String(org).trim() : '' };
+  return { counter, summaryIntervalMs: summaryIntervalMs(get('summaryIntervalS')), orgId: typeof org === 'string' || typeof org === 'number' ? String(org).trim() : '' };
 }
 
 /**
@@ -493,8 +491,8 @@ export function lineCounterSetup(settings: LineCounterNodeSettings, wallNow: num
  * counted ones with their areas, and why the others were refused or unreadable (duplicates and
  * events that do not count are no problem).
  */
-export function feedLineCounter(counter: LineCounter, payload: unknown, now: number): { counted: { crossing: Crossing; areas: AreaView[] }[]; problems: string[] } {
-  const counted: { crossing: Crossing; areas: AreaView[] }[] = [];
+export function feedLineCounter(counter: LineCounter, payload: unknown, now: number): { counted: Counted[]; problems: string[] } {
+  const counted: Counted[] = [];
   const problems: string[] = [];
   for (const p of Array.isArray(payload) ? payload : [payload]) {
     const x = crossingInput(p);
@@ -508,4 +506,26 @@ export function feedLineCounter(counter: LineCounter, payload: unknown, now: num
     else if (r.status === 'refused') problems.push(r.reason);
   }
   return { counted, problems };
+}
+
+/** A counted crossing as fed back by feedLineCounter. */
+export interface Counted {
+  crossing: Crossing;
+  areas: AreaView[];
+}
+
+/**
+ * Output 1's fields for a counted crossing: its first area's occupancy as the payload (for a
+ * gauge) and that area's name as the topic (the line when it has no area), the crossing with its
+ * ISO time, its areas, and its crossings.csv row.
+ */
+export function crossingMessage(x: Counted): { topic: string; payload: number | null; crossing: Crossing & { time: string }; areas: AreaView[]; rows: Record<string, unknown>[] } {
+  const first = x.areas[0];
+  return {
+    topic: first ? first.name : `${x.crossing.serial}/${x.crossing.boundaryId}`,
+    payload: first ? first.occupancy : null,
+    crossing: { ...x.crossing, time: isoUtc(x.crossing.ts) },
+    areas: x.areas,
+    rows: [crossingRow(x.crossing)],
+  };
 }

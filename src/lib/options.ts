@@ -6,6 +6,7 @@
  *                                     when rule.integer), or it throws a readable error naming it.
  *   numberOptions(input, defaults, limits)   the same for every key of `defaults`, into a fresh
  *                                     object (the input is not changed).
+ *   numberSettings(input, rules)      the same for every key of `rules` (rules with their defaults).
  *   numberOr(raw, rule)               the lenient form for settings that always fell back to their
  *                                     default: a bad value gives the default instead of an error.
  *
@@ -63,15 +64,22 @@ export function numberOption(name: string, raw: unknown, rule: NumberRule): numb
 
 export type Limits = Omit<NumberRule, 'default'>;
 
+/** Every key of `rules` from `input`, each checked against its rule; throws at the first bad one. */
+export function numberSettings<K extends string>(input: Partial<Record<K, unknown>>, rules: Readonly<Record<K, NumberRule>>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(rules) as K[]) out[key] = numberOption(key, input[key], rules[key]);
+  return out;
+}
+
 /** Every key of `defaults` from `input`, checked against `limits`; throws at the first bad one. */
 export function numberOptions<K extends string>(
   input: Partial<Record<K, unknown>>,
   defaults: Readonly<Record<K, number>>,
   limits: Readonly<Record<K, Limits>>,
 ): Record<K, number> {
-  const out = {} as Record<K, number>;
-  for (const key of Object.keys(defaults) as K[]) out[key] = numberOption(key, input[key], { ...limits[key], default: defaults[key] });
-  return out;
+  const rules = {} as Record<K, NumberRule>;
+  for (const key of Object.keys(defaults) as K[]) rules[key] = { ...limits[key], default: defaults[key] };
+  return numberSettings(input, rules);
 }
 
 /** Lenient: the checked number, or the default when unset or invalid (never throws). */

@@ -1,12 +1,15 @@
 /**
  * After a restart, the analytics are rebuilt from the CSV files csv-store wrote: only the part of
  * each file inside the window is read (a binary search over the file finds where it starts), with
- * csv-parse. Framework-free.
+ * csv-parse. replayInto fills a Correlator (mvData, cmxData, correlation.csv), replayCrossings a
+ * LineCounter (crossings.csv). Framework-free.
  */
 import { createReadStream, promises as fsp } from 'fs';
 import { parse } from 'csv-parse';
 import { parseCsvLine, undefuse } from './csv';
 import type { ActivityInput, ObservationInput, SummaryCorrelation } from './correlate';
+import { crossingFromRow } from './crossing';
+import type { LineCounter } from './line-counter';
 
 /** Rows a little older than `since` are read too: the files are in arrival order, nearly time order. */
 const MARGIN = 3_600_000;
@@ -153,11 +156,11 @@ export interface ReplayFiles {
 }
 
 /** What replayInto() read back. */
-export interface ReplayCounts {
+export type ReplayCounts = {
   activities: number;
   observations: number;
   correlations: number;
-}
+};
 
 /** The parts of a Correlator that a replay fills. */
 export interface ReplayTarget {
@@ -206,4 +209,18 @@ export async function replayInto(
     counts.correlations = rows.values().length;
   }
   return counts;
+}
+
+/**
+ * Rebuilds a line counter after a restart from crossings.csv: the rows since the start of its window
+ * or the last reset of its areas, whichever is earlier, in file order, as of `now`. Nothing more is
+ * added once `stopped()`. Resolves with the number of crossings counted.
+ */
+export async function replayCrossings(counter: LineCounter, file: string, now: number, stopped: () => boolean = () => false): Promise<number> {
+  let rows = 0;
+  await readCsvSince(file, 'time', Math.min(counter.windowStart(now), counter.lastResetAt), (row) => {
+    const x = crossingFromRow(row);
+    if (x && !stopped() && counter.add(x, now, true).status === 'counted') rows += 1;
+  });
+  return rows;
 }

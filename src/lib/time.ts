@@ -1,6 +1,7 @@
 /**
  * Time helpers shared by every parser: epoch normalisation and ISO formatting.
  */
+import { isUnset } from './options';
 
 /** Below this magnitude an epoch number is read as seconds, at or above it as milliseconds
  *  (1e11 s is the year 5138; 1e11 ms is 1973). */
@@ -112,7 +113,7 @@ export type TimeVerdict = 'ok' | 'future' | 'old';
 
 /** The tolerance option (seconds; empty → the default) → ms; throws a readable error when out of range. */
 export function futureToleranceMs(raw: unknown): number {
-  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return DEFAULT_FUTURE_TOLERANCE_S * 1000;
+  if (isUnset(raw)) return DEFAULT_FUTURE_TOLERANCE_S * 1000;
   const n = typeof raw === 'number' || typeof raw === 'string' ? Number(raw) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > MAX_FUTURE_TOLERANCE_S) {
     throw new Error(`the tolerance for times ahead of the clock must be 0–${MAX_FUTURE_TOLERANCE_S} seconds`);

@@ -54,44 +54,19 @@ export interface Column {
   link?: string;
 }
 
+/** A column: its key, title and share of the width; `more` makes it a number, a link or two-line. */
+const col = (key: string, title: string, width: string, more: Omit<Column, 'key' | 'title' | 'width'> = {}): Column => ({ key, title, ...more, width });
+const NUM = { num: true };
+
 /** The columns of each table output (Dashboard 2.0's ui-table nodes are configured with the same keys). */
 export const TABLE_COLUMNS = {
-  zones: [
-    { key: 'zone', title: 'Zone', sub: 'camera', width: '40%' },
-    { key: 'activities', title: 'Activities', num: true, width: '24%' },
-    { key: 'people', title: 'People', num: true, width: '18%' },
-    { key: 'last', title: 'Last', width: '18%' },
-  ],
-  activities: [
-    { key: 'time', title: 'Time', width: '24%' },
-    { key: 'zone', title: 'Zone', sub: 'camera', width: '42%' },
-    { key: 'peak', title: 'Peak', num: true, width: '14%' },
-    { key: 'footage', title: 'Footage', link: 'footageUrl', width: '20%' },
-  ],
-  visitors: [
-    { key: 'figure', title: 'Figure', width: '70%' },
-    { key: 'value', title: 'Value', num: true, width: '30%' },
-  ],
-  devices: [
-    { key: 'device', title: 'Device', sub: 'tag', width: '40%' },
-    { key: 'visits', title: 'Visits', num: true, width: '14%' },
-    { key: 'dwell', title: 'Dwell', num: true, width: '16%' },
-    { key: 'seen', title: 'Seen', width: '30%' },
-  ],
-  correlations: [
-    { key: 'time', title: 'Activity', width: '18%' },
-    { key: 'zone', title: 'Zone', width: '30%' },
-    { key: 'device', title: 'Device nearby', width: '40%' },
-    { key: 'rssi', title: 'RSSI', num: true, width: '12%' },
-  ],
-  areas: [
-    { key: 'area', title: 'Area', width: '40%' },
-    { key: 'occupancy', title: 'Now', num: true, width: '15%' },
-    { key: 'peak', title: 'Peak', num: true, width: '15%' },
-    { key: 'enters', title: 'In', num: true, width: '15%' },
-    { key: 'exits', title: 'Out', num: true, width: '15%' },
-  ],
-} satisfies Record<string, Column[]>;
+  zones: [col('zone', 'Zone', '40%', { sub: 'camera' }), col('activities', 'Activities', '24%', NUM), col('people', 'People', '18%', NUM), col('last', 'Last', '18%')],
+  activities: [col('time', 'Time', '24%'), col('zone', 'Zone', '42%', { sub: 'camera' }), col('peak', 'Peak', '14%', NUM), col('footage', 'Footage', '20%', { link: 'footageUrl' })],
+  visitors: [col('figure', 'Figure', '70%'), col('value', 'Value', '30%', NUM)],
+  devices: [col('device', 'Device', '40%', { sub: 'tag' }), col('visits', 'Visits', '14%', NUM), col('dwell', 'Dwell', '16%', NUM), col('seen', 'Seen', '30%')],
+  correlations: [col('time', 'Activity', '18%'), col('zone', 'Zone', '30%'), col('device', 'Device nearby', '40%'), col('rssi', 'RSSI', '12%', NUM)],
+  areas: [col('area', 'Area', '40%'), col('occupancy', 'Now', '15%', NUM), col('peak', 'Peak', '15%', NUM), col('enters', 'In', '15%', NUM), col('exits', 'Out', '15%', NUM)],
+};
 export type TableOutput = keyof typeof TABLE_COLUMNS;
 
 /**

@@ -6,8 +6,14 @@
  *                                          `statusText`, and an input handler: messages pass by
  *                                          unhandled (done()), or, given `inputError`, each one
  *                                          fails with that text (failMessage: Catch nodes see it).
- *   numberOption / numberOptions / numberOr   number settings with default, min/above/max, whole
- *                                          numbers (src/lib/options.ts; re-exported here).
+ *   fromSettings(RED, node, type, build)   what the settings make (`build()`), or null after a
+ *                                          failConfig with the node's catalogue texts
+ *                                          `<type>.errors.config` and `<type>.status.config`.
+ *   numberOption / numberOptions / numberSettings / numberOr   number settings with default,
+ *                                          min/above/max, whole numbers (src/lib/options.ts;
+ *                                          re-exported here). A value the editor refuses fails the
+ *                                          node; numberOr, which falls back instead, is left only
+ *                                          for cmx-receiver's body limit.
  *   envText(RED, node, text)              a text setting with its `${VAR}` references replaced from
  *                                          the node's environment (node, group, flow, global, process);
  *                                          an unset variable of the supplied application takes its
@@ -22,7 +28,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { defaultNotice, expandEnv } from '../lib/env';
 import { failMessage } from './report';
 
-export { isUnset, numberOption, numberOptions, numberOr } from '../lib/options';
+export { isUnset, numberOption, numberOptions, numberOr, numberSettings } from '../lib/options';
 export type { NumberRule } from '../lib/options';
 
 declare module '@node-red/runtime' {
@@ -37,6 +43,16 @@ export function failConfig(node: Node, reason: string, statusText: string, input
   node.error(reason);
   node.status({ fill: 'red', shape: 'ring', text: statusText });
   node.on('input', (msg, _send, done) => (inputError === undefined ? done() : failMessage(node, msg, done, inputError)));
+}
+
+/** What the node's settings make, or null when they cannot work (then the node failed: failConfig). */
+export function fromSettings<T>(RED: NodeAPI, node: Node, type: string, build: () => T): T | null {
+  try {
+    return build();
+  } catch (err) {
+    failConfig(node, RED._(`${type}.errors.config`, { reason: (err as Error).message }), RED._(`${type}.status.config`));
+    return null;
+  }
 }
 
 /** The variables already reported as unset in this process: each is said once. */

@@ -52,4 +52,15 @@ describe('meraki-api config node and its users', function () {
     a.deregister(user);
     assert.deepEqual(shown[1], {});
   });
+
+  it('a timeout or rate the editor refuses is an error: no client, and its users show it', async function () {
+    await helper.load([nodeModule('meraki-api')], [{ id: 'api', type: 'meraki-api', name: '', baseUrl: '', timeoutS: '5', rate: '0' }], { api: { apiKey: KEY } });
+    const a = getNode('api') as any;
+    assert.equal(a.client, null);
+    assert.equal(a.problem, 'meraki-api settings: rate must be a number > 0');
+    assert.ok((a.error as any).getCalls().some((x: any) => String(x.args[0]) === a.problem));
+    const shown: unknown[] = [];
+    a.register({ status: (s: unknown) => shown.push(s) } as any);
+    assert.deepEqual(shown, [{ fill: 'red', shape: 'ring', text: 'check settings' }]);
+  });
 });

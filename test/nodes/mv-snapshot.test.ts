@@ -242,6 +242,22 @@ describe('mv-snapshot node', function () {
     assert.deepEqual(logged(helper.log().ERROR), []);
   });
 
+  it('a setting the editor refuses (keep 51, timeout 0) is a configuration error: red status, no API call, messages pass by', async function () {
+    for (const bad of [{ keep: '51' }, { timeoutS: '0' }]) {
+      await load(bad);
+      const out = collect('out');
+      const s = getNode('s');
+      const errors = (s.error as any).getCalls().map((x: any) => String(x.args[0]));
+      assert.ok(errors.some((e: string) => /^settings: (keep must be at most 50|timeoutS must be a number > 0)$/.test(e)), errors.join('; '));
+      assert.deepEqual((s.status as any).lastCall.args[0], { fill: 'red', shape: 'ring', text: 'check settings' });
+      s.receive({ payload: activity(0) });
+      await settle(200);
+      assert.equal(out.length, 0);
+      assert.equal(api.hits.length, 0);
+      await helper.unload();
+    }
+  });
+
   it('unset ${MERAKI_API_BASE} and ${MERAKI_API_KEY} (left as they are by Node-RED): the default base, no key', async function () {
     const saved = { base: process.env.MERAKI_API_BASE, key: process.env.MERAKI_API_KEY };
     delete process.env.MERAKI_API_BASE;

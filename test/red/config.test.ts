@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { EventEmitter } from 'events';
 import * as path from 'path';
-import { dataPath, envText, failConfig, forgetReportedEnv } from '../../src/red/config';
+import { dataPath, envText, failConfig, forgetReportedEnv, fromSettings } from '../../src/red/config';
 
 /** The parts of a node and of RED that the config helpers use. */
 function fakeNode() {
@@ -28,6 +28,18 @@ describe('config helpers (src/red/config)', function () {
       done += 1;
     });
     assert.equal(done, 1);
+  });
+
+  it('fromSettings: what the settings make, or null after failConfig with the node type\'s catalogue texts', function () {
+    const red = { _: (key: string, v?: Record<string, unknown>) => (v ? `${key}: ${v.reason}` : key) } as any;
+    const good = fakeNode();
+    assert.deepEqual(fromSettings(red, good, 'x-node', () => ({ n: 1 })), { n: 1 });
+    assert.deepEqual([good.errors, good.statuses, good.listenerCount('input')], [[], [], 0]);
+    const bad = fakeNode();
+    assert.equal(fromSettings(red, bad, 'x-node', () => { throw new Error('n must be a number'); }), null);
+    assert.deepEqual(bad.errors, ['x-node.errors.config: n must be a number']);
+    assert.deepEqual(bad.statuses, [{ fill: 'red', shape: 'ring', text: 'x-node.status.config' }]);
+    assert.equal(bad.listenerCount('input'), 1, 'messages pass by');
   });
 
   it('dataPath: empty is null; ${VARS} are replaced; relative paths from fileWorkingDirectory, else the user directory', function () {
