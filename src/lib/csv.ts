@@ -148,3 +148,40 @@ export function parseColumns(text: unknown): string[] | null {
   const cols = text.split(',').map((c) => c.trim()).filter((c) => c !== '');
   return cols.length ? cols : null;
 }
+
+/**
+ * CSV lines formatted ahead for a batch of records (the receiver's post worker formats a post's
+ * lines beside normalising it), so that the csv-store the batch goes to directly does not format
+ * them again. Kept beside the records array itself (a WeakMap: gone with the array), for the
+ * stores named in `for` only: a node in between may have changed the records, and a copy of the
+ * message (Node-RED clones for every wire but the first) is another array. The file uses them
+ * only when its columns are `columns` and the batch is whole; else it formats the records as
+ * always, so that what is written never depends on this.
+ */
+export interface Preformatted {
+  columns: readonly string[];
+  /** one UTF-8 line per record, in order */
+  bytes: Uint8Array;
+  rows: number;
+  /** ids of the csv-store nodes the batch is sent to directly */
+  for: readonly string[];
+}
+
+const preformatted = new WeakMap<object, Preformatted>();
+
+export function attachLines(records: readonly object[], lines: Preformatted): void {
+  if (lines.rows === records.length) preformatted.set(records, lines);
+}
+
+/** The lines formatted ahead for this very array, when they are meant for `who` and the array still has their rows. */
+export function attachedLines(records: readonly object[], who: string): Preformatted | null {
+  const p = preformatted.get(records);
+  return p !== undefined && p.rows === records.length && p.for.includes(who) ? p : null;
+}
+
+export function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
