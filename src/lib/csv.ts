@@ -118,6 +118,36 @@ export function formatRecords(records: readonly Record<string, unknown>[], colum
   return out;
 }
 
+/** The fields of an observation (scanning.ts) that formatObservations() writes. */
+export interface ObservationRow {
+  time: string; clientMac: string; apMac: string | null; rssi: number; ssid: string | null; manufacturer: string | null;
+  os: string | null; ipv4: string | null; lat: number | null; lng: number | null; unc: number | null; x: number | null;
+  y: number | null; floor: string | null; networkId: string | null; radio: string; version: string;
+}
+
+/** A text or number cell of an observation, as field() writes it (null: empty). */
+function cell(v: string | number | null): string {
+  if (typeof v === 'string') return PLAIN_TEXT.test(v) ? v : field(v);
+  if (typeof v === 'number') return v - v === 0 ? '' + v : '';
+  return v === null ? '' : field(v);
+}
+
+/**
+ * Observations → their cmxData.csv lines (CSV_COLUMNS.cmxData): byte for byte what
+ * formatRecords(list, CSV_COLUMNS.cmxData) gives (test/unit/csv-fast.test.ts), with the columns
+ * read by name instead of looked up one by one: the receiver's post worker formats every post so.
+ */
+export function formatObservations(list: readonly ObservationRow[]): string {
+  let out = '';
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i];
+    out += cell(o.time) + ',' + cell(o.clientMac) + ',' + cell(o.apMac) + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
+      cell(o.manufacturer) + ',' + cell(o.os) + ',' + cell(o.ipv4) + ',' + cell(o.lat) + ',' + cell(o.lng) + ',' + cell(o.unc) + ',' +
+      cell(o.x) + ',' + cell(o.y) + ',' + cell(o.floor) + ',' + cell(o.networkId) + ',' + cell(o.radio) + ',' + cell(o.version) + '\n';
+  }
+  return out;
+}
+
 /** The header line for these columns (names are defused too: they may come from records). */
 export function headerLine(columns: readonly string[]): string {
   return stringify([columns.map((c) => toCell(c))], { eof: true, record_delimiter: 'unix' });

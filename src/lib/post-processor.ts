@@ -3,12 +3,12 @@
  * thread, or on the caller's thread): the body's bytes → JSON.parse → the SPEC's checks in order
  * (scanning.ts: 400 no data, 403 secret, 400 version, 400 type) → the text kept in the spool (the
  * secret blanked) → one-pass normalisation, filtering and anonymisation (PostNormaliser) → the
- * cmxData.csv lines of the kept observations (formatRecords, when a csv-store will write them) →
+ * cmxData.csv lines of the kept observations (formatObservations, when a csv-store will write them) →
  * the observations in columns (post-codec.ts). Framework-free and thread-free: each request gets
  * one reply, and the caller moves the listed buffers with it.
  */
 import type { MacHashFormat } from './mac';
-import { CSV_COLUMNS, formatRecords } from './csv';
+import { CSV_COLUMNS, formatObservations } from './csv';
 import { EncodedObservations, encodeObservations } from './post-codec';
 import { checkPost, ObservationFilter, PostNormaliser, readPost, Radio } from './scanning';
 import { spoolBody } from './spool';
@@ -102,7 +102,7 @@ export class PostProcessor {
     work.step(Infinity);
     const list = work.result();
     const observations = encodeObservations(list);
-    const lines = req.lines && list.length ? Buffer.from(formatRecords(list as unknown as Record<string, unknown>[], LINE_COLUMNS), 'utf8') : null;
+    const lines = req.lines && list.length ? Buffer.from(formatObservations(list), 'utf8') : null;
     const raw = req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : null;
     const spool = req.kind === 'post' ? spoolBody(raw, body as Record<string, unknown>, c.secret) : null;
     const reply: PostReply = {
