@@ -42,6 +42,8 @@ const PACED_S = Number(process.env.BENCH_CMX_PACED_S) || 15;
 const KILL_AFTER_S = Number(process.env.BENCH_CMX_KILL_AFTER_S) || 4;
 const BURST_OBS = Number(process.env.BENCH_CMX_BURST_OBS) || 1_000_000;
 const PARTS = (process.env.BENCH_CMX_PARTS || '1,2,3,4').split(',').map((x) => x.trim());
+/** BENCH_CMX_THREADS=1: the app's CPU per thread in each round */
+const THREADS = process.env.BENCH_CMX_THREADS === '1';
 const PROF_DIR = process.env.BENCH_CMX_PROF ? path.resolve(process.env.BENCH_CMX_PROF) : '';
 const OBS = 500;
 const CONCURRENCY = 4;
@@ -227,9 +229,27 @@ function memory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-function cpuMs(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+function cpuMs(pid: number, file = `/proc/${pid}/stat`): number {
+  const f = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, clock ticks of 10 ms
+}
+
+/** CPU time (ms) of each thread of a process, by thread id. */
+function threadsMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(t), cpuMs(pid, `/proc/${pid}/task/${t}/stat`));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** CPU time of the process's main thread (the event loop: what one post after another waits for). */
+function mainThreadMs(pid: number): number {
+  return cpuMs(pid, `/proc/${pid}/task/${pid}/stat`);
 }
 
 async function appStart(tmpName: string | null, extra: Record<string, string> = {}, after?: App): Promise<App> {
@@ -260,15 +280,17 @@ async function variant(app: App): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // (1) stored throughput
 
-async function burstInto(sender: Child, url: string, rows: Rows, posts: number, what: string, pid?: number): Promise<{ rate: number; cpu: number; b: Burst }> {
+async function burstInto(sender: Child, url: string, rows: Rows, posts: number, what: string, pid?: number): Promise<{ rate: number; cpu: number; main: number; b: Burst }> {
   const before = rows.count();
   const cpu0 = pid ? cpuMs(pid) : 0;
+  const main0 = pid ? mainThreadMs(pid) : 0;
   const b = await sender.request<Burst>({ type: 'burst', url, first: postNo, posts, obs: OBS, concurrency: CONCURRENCY });
   postNo += posts;
   const target = before + allAccepted(what, b, posts) * OBS;
   const tEnd = await rows.until(target, what);
   const cpu = pid ? cpuMs(pid) - cpu0 : 0;
-  return { rate: (target - before) / ((tEnd - b.t0) / 1000), cpu, b };
+  const main = pid ? mainThreadMs(pid) - main0 : 0;
+  return { rate: (target - before) / ((tEnd - b.t0) / 1000), cpu, main, b };
 }
 
 async function sameRows(appFile: string, bareFile: string): Promise<void> {
@@ -317,23 +339,35 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
     const appRates: number[] = [];
     const bareRates: number[] = [];
     const appCpu: number[] = [];
+    const appMain: number[] = [];
+    /** the load generator's CPU while it posts to the app: it shares the machine's cores */
+    const senderCpu: number[] = [];
     const bareCpu: number[] = [];
     for (let r = 0; r < REPS; r++) {
+      const s0 = cpuMs(sender.proc.pid!);
+      const t0 = THREADS ? threadsMs(pid) : null;
       const a = await burstInto(sender, appUrl, appRows, POSTS, 'app', pid);
+      senderCpu.push(((cpuMs(sender.proc.pid!) - s0) / (POSTS * OBS)) * 1000);
+      if (t0) {
+        const per = [...threadsMs(pid)].map(([t, ms]) => [t, ((ms - (t0.get(t) ?? 0)) / (POSTS * OBS)) * 1000] as const)
+          .filter(([, us]) => us >= 0.05).sort((x, y) => y[1] - x[1]);
+        line('  threads (µs/obs)', per.map(([t, us]) => `${t === pid ? 'main' : t} ${us.toFixed(2)}`).join(', '));
+      }
       const b = await burstInto(sender, bareUrl, bareRows, POSTS, 'bare', bare.proc.pid);
       ratios.push(a.rate / b.rate);
       appRates.push(a.rate);
       bareRates.push(b.rate);
       appCpu.push((a.cpu / (POSTS * OBS)) * 1000);
+      appMain.push((a.main / (POSTS * OBS)) * 1000);
       bareCpu.push((b.cpu / (POSTS * OBS)) * 1000);
       line(`round ${r + 1}`, `app ${int(a.rate)} obs/s, bare ${int(b.rate)} obs/s, ratio ${(a.rate / b.rate).toFixed(2)}; ` +
-        `CPU µs/obs app ${appCpu[r].toFixed(1)}, bare ${bareCpu[r].toFixed(1)}; app answers ${latencies(a.b.samples.map((s) => s[1]))}`);
+        `CPU µs/obs app ${appCpu[r].toFixed(1)} (main thread ${appMain[r].toFixed(1)}), bare ${bareCpu[r].toFixed(1)}, sender ${senderCpu[r].toFixed(1)}; app answers ${latencies(a.b.samples.map((s) => s[1]))}`);
     }
     line('app (npm start) stored', `${int(median(appRates))} observations/s (median; ${appRates.map(int).join(', ')})`);
     line('bare node:http + append', `${int(median(bareRates))} observations/s (median; ${bareRates.map(int).join(', ')})`);
     line('ratio app / bare', `${median(ratios).toFixed(2)} (median; ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
-    line('CPU per observation stored', `app ${median(appCpu).toFixed(1)} µs (Node-RED process, all threads), bare ${median(bareCpu).toFixed(1)} µs: ` +
-      `ratio bare/app ${(median(bareCpu) / median(appCpu)).toFixed(2)} (what the stored ratio tends to on an idle machine)`);
+    line('CPU per observation stored', `app ${median(appCpu).toFixed(1)} µs (Node-RED process, all threads; its main thread ${median(appMain).toFixed(1)} µs, ` +
+      `the rest on the post worker, libuv and V8 threads), bare ${median(bareCpu).toFixed(1)} µs (one thread does nearly all of it)`);
     line('goal', `ratio >= ${TARGET_RATIO}: ${median(ratios) >= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
       `>= ${int(TARGET_OBS_S)} observations/s: ${median(appRates) >= TARGET_OBS_S ? 'met' : 'NOT met'}`);
   } finally {

@@ -9,7 +9,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { CsvFile } from '../../src/lib/csv-file';
 import { sendCsvFile } from '../../src/lib/csv-download';
 import { SharedCsvFiles } from '../../src/lib/csv-files';
-import { parseColumns } from '../../src/lib/csv';
+import { attachedLines, parseColumns } from '../../src/lib/csv';
 import { compact } from '../../src/lib/format';
 import { acknowledge, spoolTag } from '../../src/lib/spool';
 import { dataPath, failConfig } from '../../src/red/config';
@@ -86,7 +86,9 @@ export = function (RED: NodeAPI): void {
       // Rows from a receiver's spool: stored exactly once, and reported back as written.
       const tag = spoolTag((msg as { _spool?: unknown })._spool);
       const tagged = tag && tag.count === list.length ? tag : null;
-      (tagged ? file.appendOnce(list, tagged) : file.append(list).then(() => list.length)).then(
+      // lines the receiver's worker formatted for this node, when the batch came straight from it
+      const lines = attachedLines(list, node.id);
+      (tagged ? file.appendOnce(list, tagged, lines) : file.append(list, lines).then(() => list.length)).then(
         (written) => {
           stored += written;
           status.clearFailed();

@@ -1,21 +1,29 @@
 /**
- * What the Scanning API receiver does with a post once it was checked (framework-free):
+ * What the Scanning API receiver does with a post once its worker checked and processed it
+ * (post-processor.ts; framework-free):
  *
- * - accept(): when a CSV store is wired to take the rows, the body is appended to the spool first
- *   (spool.ts) and only then may the 202 go; a post that the spool cannot take is refused.
- * - admits(): beyond `maxPendingBytes` of posts accepted and not yet stored (spooled, being
- *   normalised, or waiting for the CSV writer) a new post is refused (503) instead of queued.
+ * - accept(): when a CSV store is wired to take the rows, the post (as the spool keeps it) is
+ *   appended to the spool first (spool.ts) and only then may the 202 go; a post that the spool
+ *   cannot take is refused.
+ * - admits(): beyond `maxPendingBytes` of posts accepted and not yet stored (spooled, or waiting
+ *   for the CSV writer) a new post is refused (503) instead of queued.
  * - The queue works a slice per event-loop turn (a huge post never holds other requests up): the
- *   one-pass PostNormaliser (filtered, anonymised, times bounded), then one message per post
- *   (`output: post`: payload = its kept observations, `msg.post`) or per observation, each tagged
+ *   observations rebuilt from the worker's columns (post-codec.ts), then one message per post
+ *   (`output: post`: payload = its kept observations, `msg.post`, and the CSV lines the worker
+ *   formatted, attached for the stores wired directly, csv.ts) or per observation, each tagged
  *   with its spool entry (`msg._spool`) so that the CSV store writes it once and says so.
- * - replay(): the entries a restart found in the spool go the same way (kept settings: today's).
+ * - replay(): the entries a restart found in the spool go through the worker again (kept
+ *   settings: today's) and on the same way.
  */
 import * as path from 'path';
+import { attachLines } from './csv';
 import type { MacHashFormat } from './mac';
 import { numberOption } from './options';
+import { decodeInto, EncodedObservations } from './post-codec';
+import { LINE_COLUMNS, PostReply, PostSummary, ProcessedPost } from './post-processor';
+import type { Submission } from './post-worker';
 import { MAX_PENDING_MB } from './receiver-settings';
-import { Observation, ObservationFilter, observationFilter, PostInfo, PostNormaliser, readPost } from './scanning';
+import { Observation, ObservationFilter, observationFilter } from './scanning';
 import type { Spool, SpoolEntry, SpoolTag } from './spool';
 import { futureToleranceMs } from './time';
 
@@ -68,15 +76,20 @@ export interface IntakeEvents {
   error(text: string): void;
 }
 
-/** Raw entries normalised, or messages sent, per event-loop turn. */
+/** Observations rebuilt, or messages sent, per event-loop turn. */
 const SLICE = 2000;
+/** A replayed entry that the worker could not take (it stopped) is tried this often. */
+const REPLAY_TRIES = 3;
 
 interface Job {
-  post: PostInfo;
+  post: PostSummary;
   seq: number | null;
   bytes: number;
-  work: PostNormaliser;
-  list: Observation[] | null;
+  encoded: EncodedObservations;
+  lines: Uint8Array | null;
+  list: Observation[];
+  refused: number;
+  lastRefusal: string | null;
   sent: number;
 }
 
@@ -85,13 +98,14 @@ export class CmxIntake {
   private scheduled = false;
   /** body bytes accepted and not yet sent, when not spooled */
   private unsent = 0;
-  private readonly hashes = new Map<string, string>();
   private closed = false;
 
   constructor(
     private readonly options: IntakeOptions,
     private readonly events: IntakeEvents,
     private readonly spool: Spool | null,
+    /** the post worker (post-worker.ts): replayed entries go through it again */
+    private readonly process: (req: Submission) => Promise<PostReply>,
   ) {}
 
   /** Bytes accepted and not yet stored (spooled) or sent (not spooled). */
@@ -105,41 +119,48 @@ export class CmxIntake {
     return pending === 0 || pending + bytes <= this.options.maxPendingBytes;
   }
 
+  /** Whether the worker is to format the CSV lines of the posts: one message per post, and a store wired. */
+  get wantsLines(): boolean {
+    return this.options.output === 'post' && this.events.stores().length > 0;
+  }
+
   /**
-   * A checked post of `bytes` bytes: spooled first when a CSV store will write it; resolves when
-   * it may be answered 202. `spoolText` gives its text for the spool (without the secret).
+   * A checked and processed post of `bytes` bytes: spooled first when a CSV store will write it;
+   * resolves when it may be answered 202.
    */
-  async accept(post: PostInfo, bytes: number, spoolText: () => Buffer): Promise<boolean> {
+  async accept(p: ProcessedPost, bytes: number): Promise<boolean> {
     if (this.closed) return false;
     if (this.spool && this.events.stores().length > 0) {
-      const seq = await this.spool.append(spoolText());
+      const text = p.spool ? Buffer.from(p.spool.buffer, p.spool.byteOffset, p.spool.byteLength) : Buffer.alloc(0);
+      const seq = await this.spool.append(text);
       if (this.closed) {
         // The flow stopped meanwhile: the CSV store is gone. Refused (the sender posts it again),
         // so it must not come back from the spool either.
         this.spool.done(seq);
         return false;
       }
-      this.enqueue(post, seq, 0);
+      this.enqueue(p, seq, 0);
     } else {
-      this.enqueue(post, null, bytes);
+      this.enqueue(p, null, bytes);
     }
     return true;
   }
 
-  /** Entries a restart found in the spool: sent on again (the CSV stores skip what they hold). */
+  /** Entries a restart found in the spool: processed and sent on again (the CSV stores skip what they hold). */
   replay(entries: readonly SpoolEntry[]): void {
-    for (const e of entries) {
-      let v: ReturnType<typeof readPost>;
-      try {
-        v = readPost(JSON.parse(e.body.toString('utf8')));
-      } catch {
-        v = { ok: false, status: 400, error: 'invalid JSON' };
-      }
-      if (v.ok) this.enqueue(v.post, e.seq, 0);
-      else {
-        this.events.error(`spool entry ${e.seq} cannot be read (${v.error}): dropped`);
-        this.spool?.done(e.seq);
-      }
+    for (const e of entries) void this.replayOne(e, 1);
+  }
+
+  private async replayOne(e: SpoolEntry, attempt: number): Promise<void> {
+    // (a copy with a buffer of its own: the entry is a view of a whole spool file)
+    const r = await this.process({ kind: 'replay', body: new Uint8Array(e.body), now: Date.now(), lines: this.wantsLines });
+    if (this.closed) return; // stays in the spool for the next start
+    if (r.ok) this.enqueue(r, e.seq, 0);
+    else if (r.status === 503 && attempt < REPLAY_TRIES) setTimeout(() => void this.replayOne(e, attempt + 1), 500 * attempt).unref?.();
+    else if (r.status === 503) this.events.error(`spool entry ${e.seq} could not be processed (${r.fault ?? r.error}): kept for the next start`);
+    else {
+      this.events.error(`spool entry ${e.seq} cannot be read (${r.error}): dropped`);
+      this.spool?.done(e.seq);
     }
   }
 
@@ -149,14 +170,10 @@ export class CmxIntake {
     while (this.jobs.length) this.work(Infinity);
   }
 
-  private enqueue(post: PostInfo, seq: number | null, bytes: number): void {
-    const o = this.options;
-    const work = new PostNormaliser(post, {
-      filter: o.filter,
-      anonymise: o.anonymise && { ...o.anonymise, cache: this.hashes },
-      limits: o.toleranceMs === undefined ? undefined : { now: Date.now(), toleranceMs: o.toleranceMs },
+  private enqueue(p: ProcessedPost, seq: number | null, bytes: number): void {
+    this.jobs.push({
+      post: p.post, seq, bytes, encoded: p.observations, lines: p.lines, list: [], refused: p.refused, lastRefusal: p.lastRefusal, sent: 0,
     });
-    this.jobs.push({ post, seq, bytes, work, list: null, sent: 0 });
     this.unsent += bytes;
     this.schedule();
   }
@@ -177,35 +194,36 @@ export class CmxIntake {
     });
   }
 
-  /** Advances the queue by about `budget` entries; finished jobs leave it. */
+  /** Advances the queue by about `budget` observations; finished jobs leave it. */
   private work(budget: number): void {
     while (budget > 0 && this.jobs.length) {
       const job = this.jobs[0];
-      if (!job.list) {
-        const before = job.work.stats.read;
-        job.work.step(budget);
-        budget -= Math.max(1, job.work.stats.read - before);
-        if (!job.work.done) return;
-        job.list = job.work.result();
-        if (job.work.refused) this.events.refused(job.work.refused, job.work.lastRefusal ?? '');
-        if (job.seq !== null) this.spool!.expect(job.seq, job.list.length, this.events.stores());
+      const n = job.encoded.n;
+      if (job.list.length < n || (n === 0 && job.sent === 0)) {
+        const before = job.list.length;
+        decodeInto(job.encoded, job.list, before + budget);
+        budget -= Math.max(1, job.list.length - before);
+        if (job.list.length < n) return;
+        if (job.refused) this.events.refused(job.refused, job.lastRefusal ?? '');
+        if (job.seq !== null) this.spool!.expect(job.seq, n, this.events.stores());
       }
       budget -= this.send(job, budget);
-      if (job.sent < job.list.length) return;
+      if (job.sent < n) return;
       this.jobs.shift();
       this.unsent -= job.bytes;
     }
   }
 
-  /** Sends (part of) a normalised job; returns how many messages went. */
+  /** Sends (part of) a job; returns how many messages went. */
   private send(job: Job, budget: number): number {
-    const list = job.list!;
+    const list = job.list;
     const { post } = job;
     const topic = `cmx/${post.radio}`;
     if (this.options.output === 'post') {
       const msg: Record<string, unknown> = { topic, payload: list, post: { version: post.version, type: post.type, count: list.length } };
       if (job.seq !== null) msg._spool = this.tag(job.seq, 0, list.length, list.length);
-      job.sent = list.length;
+      if (job.lines) attachLines(list, { columns: LINE_COLUMNS, bytes: job.lines, rows: list.length, for: this.events.stores() });
+      job.sent = Math.max(1, list.length);
       this.events.send(msg);
       this.events.sent(list.length);
       return 1;
@@ -229,36 +247,6 @@ export class CmxIntake {
     this.unsent -= job.bytes;
     if (job.seq !== null) this.spool?.done(job.seq);
   }
-}
-
-/**
- * The text of an accepted post for the spool: the raw body with the secret's value blanked
- * (same length, so it stays valid JSON), or the parsed body written anew without it when the raw
- * text is not at hand or spells the secret another way.
- */
-export function spoolBody(raw: Buffer | null, body: Record<string, unknown>, secret: string): Buffer {
-  if (raw && secret) {
-    const value = Buffer.from(JSON.stringify(secret));
-    let found = false;
-    for (let i = raw.indexOf(value); i >= 0; i = raw.indexOf(value, i + value.length)) {
-      if (!isSecretMember(raw, i)) continue;
-      raw.fill(0x2a, i + 1, i + value.length - 1); // '*'
-      found = true;
-    }
-    if (found) return raw;
-  }
-  return Buffer.from(JSON.stringify({ ...body, secret: '' }));
-}
-
-/** Whether the string at `i` is the value of a `"secret"` member: `"secret" : <here>`. */
-function isSecretMember(buf: Buffer, i: number): boolean {
-  let k = i - 1;
-  while (k >= 0 && (buf[k] === 0x20 || buf[k] === 0x09 || buf[k] === 0x0a || buf[k] === 0x0d)) k--;
-  if (buf[k] !== 0x3a) return false; // ':'
-  k--;
-  while (k >= 0 && (buf[k] === 0x20 || buf[k] === 0x09 || buf[k] === 0x0a || buf[k] === 0x0d)) k--;
-  const key = Buffer.from('"secret"');
-  return k - key.length + 1 >= 0 && buf.subarray(k - key.length + 1, k + 1).equals(key);
 }
 
 /** What a receiver's status shows: observations sent in the last minute, refusals by status code, times refused. */

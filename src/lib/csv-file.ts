@@ -12,8 +12,9 @@
  */
 import { promises as fsp, constants as fsc } from 'fs';
 import * as path from 'path';
-import { formatRecords, headerLine, parseCsvLine, undefuse } from './csv';
+import { formatRecords, headerLine, parseCsvLine, Preformatted, sameColumns, undefuse } from './csv';
 import type { SpoolTag } from './spool';
+import { writeAll } from './write-all';
 
 export interface CsvFileOptions {
   /** absolute or relative path of the .csv file */
@@ -27,6 +28,8 @@ export interface CsvFileOptions {
 interface Pending {
   records: readonly Record<string, unknown>[];
   tag: SpoolTag | null;
+  /** the records' lines formatted ahead (csv.ts), used when they are in this file's columns */
+  lines: Preformatted | null;
   resolve: (written: number) => void;
   reject: (err: Error) => void;
 }
@@ -103,23 +106,23 @@ export class CsvFile {
    * Appends records (one line each). Resolves once their bytes were handed to the OS; rejects
    * if the write failed (then nothing of that write stays in the file).
    */
-  append(records: readonly Record<string, unknown>[]): Promise<void> {
-    return this.enqueue(records, null).then(() => undefined);
+  append(records: readonly Record<string, unknown>[], lines: Preformatted | null = null): Promise<void> {
+    return this.enqueue(records, null, lines).then(() => undefined);
   }
 
   /**
    * Appends rows from a spool entry (tag): stored exactly once. The rows the file already holds
    * are skipped (a replay after a crash); resolves with the number of rows written now.
    */
-  appendOnce(records: readonly Record<string, unknown>[], tag: SpoolTag): Promise<number> {
-    return this.enqueue(records, tag);
+  appendOnce(records: readonly Record<string, unknown>[], tag: SpoolTag, lines: Preformatted | null = null): Promise<number> {
+    return this.enqueue(records, tag, lines);
   }
 
-  private enqueue(records: readonly Record<string, unknown>[], tag: SpoolTag | null): Promise<number> {
+  private enqueue(records: readonly Record<string, unknown>[], tag: SpoolTag | null, lines: Preformatted | null): Promise<number> {
     if (this.closed) return Promise.reject(new Error('CSV file is closed'));
     if (records.length === 0) return Promise.resolve(0);
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ records, tag, resolve, reject });
+      this.queue.push({ records, tag, lines: lines && lines.rows === records.length ? lines : null, resolve, reject });
       this.waitingRows += records.length;
       this.kick();
     });
@@ -192,7 +195,7 @@ export class CsvFile {
       const skip = p.tag ? this.held(p.tag) : 0;
       if (skip === 0) out.push(p);
       else if (skip >= p.records.length) p.resolve(0);
-      else out.push({ ...p, records: p.records.slice(skip), tag: { ...p.tag!, from: p.tag!.from + skip, count: p.tag!.count - skip } });
+      else out.push({ ...p, records: p.records.slice(skip), tag: { ...p.tag!, from: p.tag!.from + skip, count: p.tag!.count - skip }, lines: null });
     }
     return out;
   }
@@ -201,37 +204,42 @@ export class CsvFile {
   private async writeBatch(batch: Pending[]): Promise<Pending[]> {
     // Columns are settled only now, after open() has read any existing header.
     if (this.columns === null) this.columns = Object.keys(batch[0].records[0]);
-    let text = '';
+    const columns = this.columns;
+    const parts: Uint8Array[] = [];
+    let text = this.needsHeader ? headerLine(columns) : '';
     let rows = 0;
     const ok: Pending[] = [];
     for (const p of batch) {
-      try {
-        text += formatRecords(p.records, this.columns);
-        rows += p.records.length;
-        ok.push(p);
-      } catch (err) {
-        p.reject(err as Error);
+      if (p.lines && sameColumns(p.lines.columns, columns)) {
+        if (text) parts.push(Buffer.from(text, 'utf8'));
+        text = '';
+        parts.push(p.lines.bytes);
+      } else {
+        try {
+          text += formatRecords(p.records, columns);
+        } catch (err) {
+          p.reject(err as Error);
+          continue;
+        }
       }
+      rows += p.records.length;
+      ok.push(p);
     }
     if (rows === 0) return ok;
-    if (this.needsHeader) text = headerLine(this.columns) + text;
-    const buf = Buffer.from(text, 'utf8');
-    const h = this.handle!;
+    if (text) parts.push(Buffer.from(text, 'utf8'));
+    let length = 0;
+    for (const b of parts) length += b.byteLength;
     const tags = ok.filter((p) => p.tag !== null).map((p) => p.tag!);
     // Write-ahead: the intent is with the OS before the rows are.
-    if (tags.length) await this.intend(buf.length, tags);
+    if (tags.length) await this.intend(length, tags);
     try {
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesWritten } = await h.write(buf, off, buf.length - off);
-        off += bytesWritten;
-      }
+      await writeAll(this.handle!, parts);
     } catch (err) {
       // Leave no half-written line behind.
-      await h.truncate(this.size).catch(() => undefined);
+      await this.handle!.truncate(this.size).catch(() => undefined);
       throw err;
     }
-    this.size += buf.length;
+    this.size += length;
     this.needsHeader = false;
     this.rowsWritten += rows;
     for (const t of tags) this.mark(t);

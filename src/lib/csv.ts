@@ -118,6 +118,36 @@ export function formatRecords(records: readonly Record<string, unknown>[], colum
   return out;
 }
 
+/** The fields of an observation (scanning.ts) that formatObservations() writes. */
+export interface ObservationRow {
+  time: string; clientMac: string; apMac: string | null; rssi: number; ssid: string | null; manufacturer: string | null;
+  os: string | null; ipv4: string | null; lat: number | null; lng: number | null; unc: number | null; x: number | null;
+  y: number | null; floor: string | null; networkId: string | null; radio: string; version: string;
+}
+
+/** A text or number cell of an observation, as field() writes it (null: empty). */
+function cell(v: string | number | null): string {
+  if (typeof v === 'string') return PLAIN_TEXT.test(v) ? v : field(v);
+  if (typeof v === 'number') return v - v === 0 ? '' + v : '';
+  return v === null ? '' : field(v);
+}
+
+/**
+ * Observations → their cmxData.csv lines (CSV_COLUMNS.cmxData): byte for byte what
+ * formatRecords(list, CSV_COLUMNS.cmxData) gives (test/unit/csv-fast.test.ts), with the columns
+ * read by name instead of looked up one by one: the receiver's post worker formats every post so.
+ */
+export function formatObservations(list: readonly ObservationRow[]): string {
+  let out = '';
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i];
+    out += cell(o.time) + ',' + cell(o.clientMac) + ',' + cell(o.apMac) + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
+      cell(o.manufacturer) + ',' + cell(o.os) + ',' + cell(o.ipv4) + ',' + cell(o.lat) + ',' + cell(o.lng) + ',' + cell(o.unc) + ',' +
+      cell(o.x) + ',' + cell(o.y) + ',' + cell(o.floor) + ',' + cell(o.networkId) + ',' + cell(o.radio) + ',' + cell(o.version) + '\n';
+  }
+  return out;
+}
+
 /** The header line for these columns (names are defused too: they may come from records). */
 export function headerLine(columns: readonly string[]): string {
   return stringify([columns.map((c) => toCell(c))], { eof: true, record_delimiter: 'unix' });
@@ -147,4 +177,41 @@ export function parseColumns(text: unknown): string[] | null {
   if (typeof text !== 'string' || text.trim() === '') return null;
   const cols = text.split(',').map((c) => c.trim()).filter((c) => c !== '');
   return cols.length ? cols : null;
+}
+
+/**
+ * CSV lines formatted ahead for a batch of records (the receiver's post worker formats a post's
+ * lines beside normalising it), so that the csv-store the batch goes to directly does not format
+ * them again. Kept beside the records array itself (a WeakMap: gone with the array), for the
+ * stores named in `for` only: a node in between may have changed the records, and a copy of the
+ * message (Node-RED clones for every wire but the first) is another array. The file uses them
+ * only when its columns are `columns` and the batch is whole; else it formats the records as
+ * always, so that what is written never depends on this.
+ */
+export interface Preformatted {
+  columns: readonly string[];
+  /** one UTF-8 line per record, in order */
+  bytes: Uint8Array;
+  rows: number;
+  /** ids of the csv-store nodes the batch is sent to directly */
+  for: readonly string[];
+}
+
+const preformatted = new WeakMap<object, Preformatted>();
+
+export function attachLines(records: readonly object[], lines: Preformatted): void {
+  if (lines.rows === records.length) preformatted.set(records, lines);
+}
+
+/** The lines formatted ahead for this very array, when they are meant for `who` and the array still has their rows. */
+export function attachedLines(records: readonly object[], who: string): Preformatted | null {
+  const p = preformatted.get(records);
+  return p !== undefined && p.rows === records.length && p.for.includes(who) ? p : null;
+}
+
+export function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

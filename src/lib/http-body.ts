@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage } from 'http';
 
-/** `raw` (asked with `{ raw: true }`): the bytes read, null when an earlier middleware parsed the body. */
+/** `raw` (asked with `{ raw: true }`): the bytes read, null when an earlier middleware parsed the body (then `body` is set, whatever `parse` says). */
 export type BodyResult = { ok: true; body: unknown; bytes: number; raw?: Buffer | null } | { ok: false; status: 400 | 408 | 413 | 503; error: string };
 
 type MaybeParsed = IncomingMessage & { body?: unknown; _body?: boolean };
@@ -29,6 +29,8 @@ export interface BodyLimits {
   graceMs?: number;
   /** hand back the bytes read as `raw` (the receiver spools them) */
   raw?: boolean;
+  /** false: the body is not parsed here (`body` undefined, `raw` the bytes; the receiver's worker parses it) */
+  parse?: boolean;
 }
 
 export const BODY_DEFAULTS = Object.freeze({ idleMs: 30_000, minBytesPerS: 64 * 1024, graceMs: 10_000 });
@@ -182,6 +184,7 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
     };
     const onEnd = (): void => {
       const raw = Buffer.concat(chunks, size);
+      if (limits.parse === false) return finish({ ok: true, body: undefined, bytes: size, raw });
       let text = raw.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {

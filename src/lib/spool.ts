@@ -15,6 +15,7 @@
 import { randomBytes } from 'crypto';
 import { promises as fsp, constants as fsc } from 'fs';
 import * as path from 'path';
+import { writeAll } from './write-all';
 
 const MAGIC = 0x53584d43; // "CMXS"
 const END = 0x0a444e45; // "END\n"
@@ -350,19 +351,33 @@ export function readRecords(buf: Buffer, each: (type: number, seq: number, paylo
   return off;
 }
 
-async function writeAll(h: fsp.FileHandle, bufs: Buffer[]): Promise<void> {
-  let list = bufs;
-  while (list.length) {
-    const { bytesWritten } = await h.writev(list);
-    let n = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of list) {
-      if (n >= b.length) n -= b.length;
-      else {
-        rest.push(n > 0 ? b.subarray(n) : b);
-        n = 0;
-      }
+
+/**
+ * The text of an accepted post for the spool: the raw body with the secret's value blanked
+ * (same length, so it stays valid JSON), or the parsed body written anew without it when the raw
+ * text is not at hand or spells the secret another way.
+ */
+export function spoolBody(raw: Buffer | null, body: Record<string, unknown>, secret: string): Buffer {
+  if (raw && secret) {
+    const value = Buffer.from(JSON.stringify(secret));
+    let found = false;
+    for (let i = raw.indexOf(value); i >= 0; i = raw.indexOf(value, i + value.length)) {
+      if (!isSecretMember(raw, i)) continue;
+      raw.fill(0x2a, i + 1, i + value.length - 1); // '*'
+      found = true;
     }
-    list = rest;
+    if (found) return raw;
   }
+  return Buffer.from(JSON.stringify({ ...body, secret: '' }));
+}
+
+/** Whether the string at `i` is the value of a `"secret"` member: `"secret" : <here>`. */
+function isSecretMember(buf: Buffer, i: number): boolean {
+  let k = i - 1;
+  while (k >= 0 && (buf[k] === 0x20 || buf[k] === 0x09 || buf[k] === 0x0a || buf[k] === 0x0d)) k--;
+  if (buf[k] !== 0x3a) return false; // ':'
+  k--;
+  while (k >= 0 && (buf[k] === 0x20 || buf[k] === 0x09 || buf[k] === 0x0a || buf[k] === 0x0d)) k--;
+  const key = Buffer.from('"secret"');
+  return k - key.length + 1 >= 0 && buf.subarray(k - key.length + 1, k + 1).equals(key);
 }

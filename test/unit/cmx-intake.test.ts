@@ -2,17 +2,20 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CmxIntake, IntakeOptions, MinuteCount, spoolBody } from '../../src/lib/cmx-intake';
-import { checkPost, observationFilter, PostInfo } from '../../src/lib/scanning';
-import { acknowledge, Spool, SpoolTag } from '../../src/lib/spool';
+import { CmxIntake, IntakeOptions, MinuteCount } from '../../src/lib/cmx-intake';
+import { PostProcessor, ProcessedPost } from '../../src/lib/post-processor';
+import { observationFilter } from '../../src/lib/scanning';
+import { acknowledge, Spool, spoolBody, SpoolTag } from '../../src/lib/spool';
 import { fixture } from '../support/fixtures';
 
 const SECRET = 's3cr3t-shared-value';
+const processor = new PostProcessor({ secret: SECRET, filter: observationFilter({}) });
 
-function accepted(name: string): PostInfo {
-  const v = checkPost(fixture(name), SECRET);
-  if (!v.ok) throw new Error(v.error);
-  return v.post;
+/** A fixture post as the worker gives it back, checked and processed; `spool`: its text for the spool. */
+function accepted(name: string, spool?: Buffer): ProcessedPost {
+  const { reply } = processor.handle({ id: 1, kind: 'post', body: Buffer.from(JSON.stringify(fixture(name))), now: Date.now(), lines: true });
+  if (!reply.ok) throw new Error(reply.error);
+  return spool ? { ...reply, spool } : reply;
 }
 
 describe('cmx-intake: what the receiver does with a checked post', () => {
@@ -46,7 +49,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
     const intake = (over: Partial<IntakeOptions> = {}, withSpool = true): CmxIntake =>
       new CmxIntake(options(over), {
         send: (m) => sent.push(m), stores: () => stores, sent: () => undefined, refused: () => undefined, error: (t) => errors.push(t),
-      }, withSpool ? spool : null);
+      }, withSpool ? spool : null, (req) => Promise.resolve(processor.handle({ ...req, id: 1 }).reply));
     const turn = () => new Promise((r) => setImmediate(r));
 
     beforeEach(async () => {
@@ -65,7 +68,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
 
     it('post output: spooled, then one tagged batch; the entry is done when the store acknowledges it', async () => {
       const q = intake();
-      assert.equal(await q.accept(accepted('B-6'), 900, () => Buffer.from('{"x":1}')), true);
+      assert.equal(await q.accept(accepted('B-6', Buffer.from('{"x":1}')), 900), true);
       assert.equal(spool.pending.entries, 1);
       await turn();
       assert.equal(sent.length, 1);
@@ -78,7 +81,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
 
     it('observation output: one tagged message per observation', async () => {
       const q = intake({ output: 'observation' });
-      await q.accept(accepted('B-6'), 900, () => Buffer.from('{}'));
+      await q.accept(accepted('B-6', Buffer.from('{}')), 900);
       await turn();
       assert.deepEqual(sent.map((m) => [m._spool.from, m._spool.count, m._spool.total]), [[0, 1, 2], [1, 1, 2]]);
     });
@@ -86,7 +89,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
     it('no store wired: nothing is spooled, the bound counts what waits to be sent', async () => {
       stores = [];
       const q = intake();
-      await q.accept(accepted('B-1'), 900, () => assert.fail('not spooled'));
+      await q.accept(accepted('B-1'), 900);
       assert.equal(spool.pending.entries, 0);
       assert.equal(q.admits(200), false, 'over the bound while it waits');
       await turn();
@@ -98,7 +101,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
     it('admits one post whatever its size when nothing waits, then refuses past the bound', async () => {
       const q = intake();
       assert.equal(q.admits(50_000), true);
-      await q.accept(accepted('B-1'), 50_000, () => Buffer.alloc(50_000, 0x20));
+      await q.accept(accepted('B-1', Buffer.alloc(50_000, 0x20)), 50_000);
       assert.equal(q.admits(1), false);
     });
 
@@ -107,6 +110,7 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
       const good = await spool.append(Buffer.from(JSON.stringify({ ...(fixture('B-1') as object), secret: '' })));
       const bad = await spool.append(Buffer.from('{not json'));
       q.replay([{ seq: good, body: Buffer.from(JSON.stringify(fixture('B-1'))) }, { seq: bad, body: Buffer.from('{not json') }]);
+      await turn(); // through the worker
       await turn();
       assert.equal(sent.length, 1);
       assert.equal(sent[0]._spool.seq, good);
@@ -116,13 +120,13 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
 
     it('close: what is queued goes at once; a post whose spool write ends after the close is refused and not kept', async () => {
       const q = intake();
-      await q.accept(accepted('B-1'), 100, () => Buffer.from('{}'));
-      const late = q.accept(accepted('B-5'), 100, () => Buffer.from('{}'));
+      await q.accept(accepted('B-1', Buffer.from('{}')), 100);
+      const late = q.accept(accepted('B-5', Buffer.from('{}')), 100);
       q.close();
       assert.equal(sent.length, 1, 'sent in close()');
       assert.equal(await late, false);
       assert.equal(spool.pending.entries, 1, 'only the first one waits for its store');
-      assert.equal(await q.accept(accepted('B-1'), 100, () => Buffer.from('{}')), false);
+      assert.equal(await q.accept(accepted('B-1', Buffer.from('{}')), 100), false);
     });
   });
 

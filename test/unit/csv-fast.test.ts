@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { CSV_COLUMNS, formatRecords, toCsvLines } from '../../src/lib/csv';
+import { CSV_COLUMNS, formatObservations, formatRecords, toCsvLines } from '../../src/lib/csv';
 import { fuzzAssert, seedFor } from '../fuzz/arbitraries';
 
 /** Text with what CSV and spreadsheets care about: separators, quotes, line breaks, formula starts. */
@@ -34,7 +34,7 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 
 const keys = ['a', 'b', 'c', 'time', 'clientMac', '__proto__', 'constructor', 'toString', ''];
 
-describe('formatRecords: the fast CSV line builder equals csv-stringify', () => {
+describe('formatRecords, formatObservations: the fast CSV line builders equal csv-stringify', () => {
   it('property: byte-identical to toCsvLines for random records and columns', async function () {
     await fuzzAssert(
       fc.property(
@@ -62,7 +62,9 @@ describe('formatRecords: the fast CSV line builder equals csv-stringify', () => 
     });
     await fuzzAssert(
       fc.property(fc.array(obs, { maxLength: 20 }), (records) => {
-        assert.equal(formatRecords(records, CSV_COLUMNS.cmxData), toCsvLines(records, CSV_COLUMNS.cmxData));
+        const reference = toCsvLines(records, CSV_COLUMNS.cmxData);
+        assert.equal(formatRecords(records, CSV_COLUMNS.cmxData), reference);
+        assert.equal(formatObservations(records), reference, 'formatObservations (the post worker\'s) too');
       }),
       { seed: seedFor(0xc5f458), numRuns: 2000 },
     );
