@@ -225,7 +225,8 @@ describe('npm start: the Scanning API receiver end to end', function () {
       assert.equal(r.status, 202);
     }
     const end = Date.now() + 10000;
-    while (Date.now() < end && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').trimEnd().split('\n').length >= 7)) // header + 6 rows {
+    while (Date.now() < end && !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').trimEnd().split('\n').length >= 7)) {
+      // (header + 6 rows)
       await new Promise((r) => setTimeout(r, 50));
     }
     const text = fs.readFileSync(file, 'utf8');
