@@ -112,6 +112,8 @@ export interface Summary {
 const HOUR = 3_600_000;
 export const MAX_SUMMARY_DEVICES = 100;
 export const MAX_SUMMARY_CORRELATIONS = 50;
+/** Devices listed per correlation in the summary (the first by time; the correlation itself and correlation.csv keep them all). */
+export const MAX_SUMMARY_CORRELATION_DEVICES = 200;
 
 interface Pending {
   activity: ActivityInput;
@@ -301,6 +303,7 @@ export class Correlator {
   }
 
   private remember(c: SummaryCorrelation): void {
+    if (c.devices.length > MAX_SUMMARY_CORRELATION_DEVICES) c = { ...c, devices: c.devices.slice(0, MAX_SUMMARY_CORRELATION_DEVICES) };
     const list = this.recent;
     let i = 0;
     while (i < list.length && list[i].timeIn >= c.timeIn) i++;

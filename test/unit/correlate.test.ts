@@ -6,6 +6,7 @@ import {
   correlateOptions,
   correlationRows,
   Correlator,
+  MAX_SUMMARY_CORRELATION_DEVICES,
   MAX_SUMMARY_CORRELATIONS,
   MAX_SUMMARY_DEVICES,
   type ActivityInput,
@@ -150,6 +151,18 @@ describe('Correlator', () => {
       assert.equal(c.deviceCount, 0);
       assert.equal(c.activity, a);
       assert.deepEqual(correlationRows(c), []);
+    });
+
+    it('the summary lists at most 200 devices per correlation (the first by time); the correlation keeps them all', () => {
+      const c = correlator();
+      for (let i = 0; i < 250; i++) c.addObservation(obs(T + i * 100, mac(100 + i)));
+      const wall = T + 10 * MIN;
+      c.addActivity(act(T, T + MIN), wall);
+      const [done] = c.settle(wall + c.options.waitS * S);
+      assert.equal(done.devices.length, 250);
+      const listed = c.summary(T + 2 * HOUR).correlations[0].devices;
+      assert.equal(listed.length, MAX_SUMMARY_CORRELATION_DEVICES);
+      assert.deepEqual(listed.map((d) => d.clientMac), done.devices.slice(0, 200).map((d) => d.clientMac));
     });
 
     it('correlationRows: one row per device, in the correlation.csv columns', () => {
