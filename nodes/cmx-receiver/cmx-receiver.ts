@@ -35,6 +35,8 @@ export = function (RED: NodeAPI): void {
     const reach = (ids: string[], depth = 0): Node[] => ids.map((id) => RED.nodes.getNode(id) as Node & { wires?: string[][] } | null)
       .flatMap((n) => (n?.type === 'junction' && depth < 8 ? reach((n.wires ?? []).flat(), depth + 1) : n ? [n] : []));
     const stores = (): string[] => reach(wired).filter((n) => n.type === 'csv-store').map((n) => n.id);
+    // the one that gets the very message (Node-RED's first wire; the others get copies)
+    const firstStore = (): string | null => (RED.nodes.getNode(wired[0] ?? '')?.type === 'csv-store' ? wired[0] : null);
     const figures = new ReceiverFigures();
     let endpoint: CmxEndpoint | null = null;
     const status = new ThrottledStatus(node, () => {
@@ -60,6 +62,7 @@ export = function (RED: NodeAPI): void {
       endpoint = new CmxEndpoint({ secret, limit, intake, spool, ...shared }, {
         send: (msg) => node.send(msg),
         stores,
+        firstStore,
         sent: (n) => (figures.sent.add(n), status.touch()),
         refused: (n, reason) => ((figures.refusedTimes += n), warnOnce('time', RED._('cmx-receiver.errors.refusedTimes', { n, reason }))),
         error: (text) => node.error(RED._('cmx-receiver.errors.process', { reason: text })),

@@ -92,7 +92,7 @@ export class CmxEndpoint {
       maxQueueBytes: o.maxPendingBytes,
       stopped: (reason, ms) => events.workerStopped(reason, ms),
     });
-    this.intake = new CmxIntake(o, events, this.spool, (req) => this.worker.submit(req));
+    this.intake = new CmxIntake(o, events, this.spool, (req) => this.worker.submit(req), () => this.worker.ready);
   }
 
   /** Opens the spool; once every node in `wired` exists, replays what a crash left (posts wait for it). */
@@ -103,7 +103,9 @@ export class CmxEndpoint {
       this.state = 'ready';
       this.events.opened(pending.length);
       this.intake.replay(pending);
-    }, (err: Error) => {
+    }).catch((err: Error) => {
+      // (the spool could not be opened, or the start failed after it: every post is refused, said once)
+      if (this.state === 'closed') return;
       this.state = 'failed';
       this.events.spoolFailed(err.message);
     });
@@ -126,7 +128,7 @@ export class CmxEndpoint {
       if (!read.ok) return this.reject(req, res, read.status, read.error, read.status === 503);
       // (the body budget holds the bytes until the worker is done with them)
       const raw = read.raw ?? null;
-      const reply = await this.worker.submit({ kind: 'post', body: raw, parsed: raw ? undefined : read.body, now: Date.now(), lines: this.intake.wantsLines });
+      const reply = await this.worker.submit({ kind: 'post', body: raw, parsed: raw ? undefined : read.body, bytes: read.bytes, now: Date.now(), lines: this.intake.wantsLines });
       ticket?.release();
       if (!reply.ok) {
         if (reply.fault) this.events.error(reply.fault);
@@ -146,10 +148,20 @@ export class CmxEndpoint {
   /** Takes no more posts, sends on what was accepted, stops the worker; waits up to 5 s for the stores. */
   async close(): Promise<void> {
     this.state = 'closed';
-    this.intake.close();
-    await this.worker.close();
-    await this.spool.settled(5000);
-    await this.spool.close();
+    // Each step runs even when one before it failed (the first failure is reported after).
+    const failures: unknown[] = [];
+    const step = async (f: () => unknown): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        failures.push(err);
+      }
+    };
+    await step(() => this.intake.close());
+    await step(() => this.worker.close());
+    await step(() => this.spool.settled(5000));
+    await step(() => this.spool.close());
+    if (failures.length) throw failures[0];
   }
 
   private reject(req: IncomingMessage, res: ServerResponse, code: number, error: string, budgetRefusal = false): void {

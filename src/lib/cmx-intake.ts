@@ -70,6 +70,11 @@ export interface IntakeEvents {
   send(msg: Record<string, unknown>): void;
   /** ids of the CSV stores that write what is sent (none: nothing is spooled) */
   stores(): readonly string[];
+  /**
+   * The CSV store that gets the very array sent (Node-RED's first wire; the others get copies): the
+   * worker's lines are made for it alone (none: not made)
+   */
+  firstStore?(): string | null;
   /** observations sent; observations refused for their time, and why */
   sent(n: number): void;
   refused(n: number, reason: string): void;
@@ -106,6 +111,8 @@ export class CmxIntake {
     private readonly spool: Spool | null,
     /** the post worker (post-worker.ts): replayed entries go through it again */
     private readonly process: (req: Submission) => Promise<PostReply>,
+    /** whether the worker runs now (a replay waits while it starts again, without counting a try) */
+    private readonly processing: () => boolean = () => true,
   ) {}
 
   /** Bytes accepted and not yet stored (spooled) or sent (not spooled). */
@@ -121,7 +128,7 @@ export class CmxIntake {
 
   /** Whether the worker is to format the CSV lines of the posts: one message per post, and a store wired. */
   get wantsLines(): boolean {
-    return this.options.output === 'post' && this.events.stores().length > 0;
+    return this.options.output === 'post' && !!this.events.firstStore?.();
   }
 
   /**
@@ -148,26 +155,39 @@ export class CmxIntake {
 
   /** Entries a restart found in the spool: processed and sent on again (the CSV stores skip what they hold). */
   replay(entries: readonly SpoolEntry[]): void {
-    for (const e of entries) void this.replayOne(e, 1);
+    void (async () => {
+      // One at a time, so that the worker's queue bound holds and one entry's trouble is its own.
+      for (const e of entries) if (!this.closed) await this.replayOne(e);
+    })().catch((err: Error) => this.events.error(err.message));
   }
 
-  private async replayOne(e: SpoolEntry, attempt: number): Promise<void> {
-    // (a copy with a buffer of its own: the entry is a view of a whole spool file)
-    const r = await this.process({ kind: 'replay', body: new Uint8Array(e.body), now: Date.now(), lines: this.wantsLines });
-    if (this.closed) return; // stays in the spool for the next start
-    if (r.ok) this.enqueue(r, e.seq, 0);
-    else if (r.status === 503 && attempt < REPLAY_TRIES) setTimeout(() => void this.replayOne(e, attempt + 1), 500 * attempt).unref?.();
-    else if (r.status === 503) this.events.error(`spool entry ${e.seq} could not be processed (${r.fault ?? r.error}): kept for the next start`);
-    else {
-      this.events.error(`spool entry ${e.seq} cannot be read (${r.error}): dropped`);
-      this.spool?.done(e.seq);
+  private async replayOne(e: SpoolEntry): Promise<void> {
+    for (let attempt = 1; !this.closed; ) {
+      if (!this.processing()) {
+        await pause(250); // the worker starts again: not this entry's fault
+        continue;
+      }
+      // (a copy with a buffer of its own: the entry is a view of a whole spool file)
+      const r = await this.process({ kind: 'replay', body: new Uint8Array(e.body), now: Date.now(), lines: this.wantsLines });
+      if (this.closed) return; // stays in the spool for the next start
+      if (r.ok) return this.enqueue(r, e.seq, 0);
+      if (r.status !== 503) {
+        this.events.error(`spool entry ${e.seq} cannot be read (${r.error}): dropped`);
+        return this.spool?.done(e.seq);
+      }
+      if (attempt >= REPLAY_TRIES) {
+        // Kept for the next start, but no longer counted as waiting (it would hold new posts back).
+        this.events.error(`spool entry ${e.seq} could not be processed (${r.fault ?? r.error}): kept for the next start`);
+        return this.spool?.park(e.seq);
+      }
+      await pause(500 * attempt++);
     }
   }
 
   /** Takes no more posts and does everything queued at once (the CSV stores take it before they close). */
   close(): void {
     this.closed = true;
-    while (this.jobs.length) this.work(Infinity);
+    while (this.jobs.length) this.workOrDrop(Infinity);
   }
 
   private enqueue(p: ProcessedPost, seq: number | null, bytes: number): void {
@@ -183,15 +203,20 @@ export class CmxIntake {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      try {
-        this.work(SLICE);
-      } catch (err) {
-        const job = this.jobs.shift();
-        if (job) this.drop(job);
-        this.events.error((err as Error).message);
-      }
+      this.workOrDrop(SLICE);
       this.schedule();
     });
+  }
+
+  /** work(), and a job it fails on is dropped with an error (the queue goes on). */
+  private workOrDrop(budget: number): void {
+    try {
+      this.work(budget);
+    } catch (err) {
+      const job = this.jobs.shift();
+      if (job) this.drop(job);
+      this.events.error((err as Error).message);
+    }
   }
 
   /** Advances the queue by about `budget` observations; finished jobs leave it. */
@@ -222,7 +247,8 @@ export class CmxIntake {
     if (this.options.output === 'post') {
       const msg: Record<string, unknown> = { topic, payload: list, post: { version: post.version, type: post.type, count: list.length } };
       if (job.seq !== null) msg._spool = this.tag(job.seq, 0, list.length, list.length);
-      if (job.lines) attachLines(list, { columns: LINE_COLUMNS, bytes: job.lines, rows: list.length, for: this.events.stores() });
+      const first = job.lines && this.events.firstStore?.();
+      if (first) attachLines(list, { columns: LINE_COLUMNS, bytes: job.lines!, rows: list.length, for: first });
       job.sent = Math.max(1, list.length);
       this.events.send(msg);
       this.events.sent(list.length);
@@ -292,4 +318,8 @@ export class MinuteCount {
     else for (let k = this.second + 1; k <= s; k++) this.buckets[k % 60] = 0;
     this.second = Math.max(this.second, s);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref?.());
 }

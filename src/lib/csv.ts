@@ -182,9 +182,9 @@ export function parseColumns(text: unknown): string[] | null {
 /**
  * CSV lines formatted ahead for a batch of records (the receiver's post worker formats a post's
  * lines beside normalising it), so that the csv-store the batch goes to directly does not format
- * them again. Kept beside the records array itself (a WeakMap: gone with the array), for the
- * stores named in `for` only: a node in between may have changed the records, and a copy of the
- * message (Node-RED clones for every wire but the first) is another array. The file uses them
+ * them again. Kept beside the records array itself (a WeakMap: gone with the array), for the one
+ * store on the sender's first wire (Node-RED clones the message for every other wire, and a node
+ * that gets the array may change it and send it on), and taken once. The file uses them
  * only when its columns are `columns` and the batch is whole; else it formats the records as
  * always, so that what is written never depends on this.
  */
@@ -193,8 +193,8 @@ export interface Preformatted {
   /** one UTF-8 line per record, in order */
   bytes: Uint8Array;
   rows: number;
-  /** ids of the csv-store nodes the batch is sent to directly */
-  for: readonly string[];
+  /** id of the csv-store node that gets this very array (the sender's first wire) */
+  for: string;
 }
 
 const preformatted = new WeakMap<object, Preformatted>();
@@ -203,10 +203,15 @@ export function attachLines(records: readonly object[], lines: Preformatted): vo
   if (lines.rows === records.length) preformatted.set(records, lines);
 }
 
-/** The lines formatted ahead for this very array, when they are meant for `who` and the array still has their rows. */
+/**
+ * The lines formatted ahead for this very array, when they are meant for `who` and the array still
+ * has their rows; taken once (the array may go on to other nodes, which may change it).
+ */
 export function attachedLines(records: readonly object[], who: string): Preformatted | null {
   const p = preformatted.get(records);
-  return p !== undefined && p.rows === records.length && p.for.includes(who) ? p : null;
+  if (p === undefined) return null;
+  preformatted.delete(records);
+  return p.rows === records.length && p.for === who ? p : null;
 }
 
 export function sameColumns(a: readonly string[], b: readonly string[]): boolean {

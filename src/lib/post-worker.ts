@@ -23,6 +23,8 @@ export interface PostWorkerOptions {
   maxQueueBytes?: number;
   /** the worker stopped (and why); it is started again in `restartMs` */
   stopped?(reason: string, restartMs: number): void;
+  /** a request not answered within this long stops the worker (ms; REPLY_TIMEOUT_MS) */
+  replyTimeoutMs?: number;
   /** @internal the worker's script (tests) */
   script?: string;
 }
@@ -33,11 +35,16 @@ const RESTART_MS = [0, 250, 1000, 4000, 10_000];
 /** A worker that ran this long without dying starts the pauses over. */
 const STABLE_MS = 60_000;
 
-export type Submission = Omit<PostRequest, 'id'>;
+/** A request; `bytes`: what it weighs against the queue bound (default: its body's length; give it for a parsed body). */
+export type Submission = Omit<PostRequest, 'id'> & { bytes?: number };
+
+/** A request not answered within this long stops the worker (it is started again; all it held are answered 503). */
+export const REPLY_TIMEOUT_MS = 60_000;
 
 interface Waiting {
   resolve: (r: PostReply) => void;
   bytes: number;
+  timer: NodeJS.Timeout;
 }
 
 export class PostWorker {
@@ -51,6 +58,8 @@ export class PostWorker {
   private restart: NodeJS.Timeout | null = null;
   private reason = '';
   private closed = false;
+  /** why the worker is being stopped for a stalled request */
+  private stalled: string | null = null;
   /** workers started, and stopped by a fault (for the status and tests) */
   readonly counts = { started: 0, died: 0 };
 
@@ -62,11 +71,6 @@ export class PostWorker {
   /** Whether posts can be processed now (false while a stopped worker waits to be started again). */
   get ready(): boolean {
     return !this.closed && (this.inline !== null || this.worker !== null);
-  }
-
-  /** Bytes of bodies sent to the worker and not yet answered. */
-  get queuedBytes(): number {
-    return this.queued;
   }
 
   /** Whether a body of `bytes` may be sent now. */
@@ -85,14 +89,22 @@ export class PostWorker {
       const { reply } = this.inline.handle({ ...req, id });
       return Promise.resolve(reply);
     }
-    if (!this.worker) return Promise.resolve(busy(id, this.reason || 'closed'));
-    const bytes = req.body?.byteLength ?? 0;
-    const body = req.body && alone(req.body);
+    const w = this.worker;
+    if (!w) return Promise.resolve(busy(id, this.reason || 'closed'));
+    const { bytes = req.body?.byteLength ?? 0, ...request } = req;
+    const body = request.body && alone(request.body);
     return new Promise<PostReply>((resolve) => {
-      this.waiting.set(id, { resolve, bytes });
+      const timer = setTimeout(() => this.stall(w), this.options.replyTimeoutMs ?? REPLY_TIMEOUT_MS);
+      timer.unref?.();
+      this.waiting.set(id, { resolve, bytes, timer });
       this.queued += bytes;
-      if (this.waiting.size === 1) this.worker!.ref();
-      this.worker!.postMessage({ ...req, body, id }, body ? [body.buffer as ArrayBuffer] : []);
+      if (this.waiting.size === 1) w.ref();
+      try {
+        w.postMessage({ ...request, body, id }, body ? [body.buffer as ArrayBuffer] : []);
+      } catch (err) {
+        // (a parsed body that cannot be copied to the thread, say)
+        this.answer({ id, ok: false, status: 503, error: 'could not process the post, retry later', fault: (err as Error).message });
+      }
     });
   }
 
@@ -110,14 +122,22 @@ export class PostWorker {
   private start(): void {
     const ts = __filename.endsWith('.ts');
     const script = this.options.script ?? path.join(__dirname, ts ? 'post-worker-thread.ts' : 'post-worker-thread.js');
-    const w = new Worker(script, {
-      workerData: this.options.config,
-      // (not the process's flags: some do not apply to a thread; tsx when running from source)
-      execArgv: ts || script.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [],
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMB ?? WORKER_DEFAULTS.heapMB },
-      stdout: false,
-      stderr: false,
-    });
+    let w: Worker;
+    try {
+      w = new Worker(script, {
+        workerData: this.options.config,
+        // (not the process's flags: some do not apply to a thread; tsx when running from source)
+        execArgv: ts || script.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [],
+        resourceLimits: { maxOldGenerationSizeMb: this.options.heapMB ?? WORKER_DEFAULTS.heapMB },
+        stdout: false,
+        stderr: false,
+      });
+    } catch (err) {
+      // (no thread could be started: tried again later, like a worker that died)
+      this.startedAt = Date.now();
+      this.died(`it could not start (${(err as Error).message})`);
+      return;
+    }
     this.worker = w;
     this.startedAt = Date.now();
     this.counts.started += 1;
@@ -130,26 +150,40 @@ export class PostWorker {
     w.on('exit', (code) => {
       if (this.worker !== w) return; // terminated by close()
       this.worker = null;
-      this.counts.died += 1;
-      this.reason = 'the post worker stopped, retry later';
-      this.fail(this.reason);
-      if (this.closed) return;
-      if (Date.now() - this.startedAt > STABLE_MS) this.deaths = 0;
-      const pause = RESTART_MS[Math.min(this.deaths, RESTART_MS.length - 1)];
-      this.deaths += 1;
-      this.options.stopped?.(why || `exit code ${code}`, pause);
-      this.restart = setTimeout(() => {
-        this.restart = null;
-        if (!this.closed) this.start();
-      }, pause);
-      this.restart.unref?.();
+      this.died(this.stalled ?? (why || `exit code ${code}`));
     });
+  }
+
+  /** A request went unanswered too long: the worker is stopped (its exit answers the rest and starts another). */
+  private stall(w: Worker): void {
+    if (this.worker !== w) return;
+    this.stalled = `a post went unanswered for ${(this.options.replyTimeoutMs ?? REPLY_TIMEOUT_MS) / 1000} s`;
+    void w.terminate().catch(() => undefined);
+  }
+
+  /** The worker stopped (or could not start): what it held is answered 503, and another starts after a pause. */
+  private died(why: string): void {
+    this.stalled = null;
+    this.counts.died += 1;
+    this.reason = 'the post worker stopped, retry later';
+    this.fail(this.reason);
+    if (this.closed) return;
+    if (Date.now() - this.startedAt > STABLE_MS) this.deaths = 0;
+    const pause = RESTART_MS[Math.min(this.deaths, RESTART_MS.length - 1)];
+    this.deaths += 1;
+    this.options.stopped?.(why, pause);
+    this.restart = setTimeout(() => {
+      this.restart = null;
+      if (!this.closed) this.start();
+    }, pause);
+    this.restart.unref?.();
   }
 
   private answer(reply: PostReply): void {
     const w = this.waiting.get(reply.id);
     if (!w) return;
     this.waiting.delete(reply.id);
+    clearTimeout(w.timer);
     this.queued -= w.bytes;
     if (this.waiting.size === 0) this.worker?.unref();
     w.resolve(reply);
@@ -160,7 +194,10 @@ export class PostWorker {
     const all = [...this.waiting];
     this.waiting.clear();
     this.queued = 0;
-    for (const [id, w] of all) w.resolve(busy(id, reason));
+    for (const [id, w] of all) {
+      clearTimeout(w.timer);
+      w.resolve(busy(id, reason));
+    }
   }
 }
 

@@ -213,6 +213,18 @@ export class Spool {
     }
   }
 
+  /**
+   * An entry that cannot be dealt with now: it stays in its file for the next open, and no longer
+   * counts as pending (neither in `pending` nor for `settled`).
+   */
+  park(seq: number): void {
+    const e = this.entries.get(seq);
+    if (!e) return;
+    this.entries.delete(seq);
+    this.pendingBytes -= e.bytes;
+    if (this.entries.size === 0) for (const f of this.idle.splice(0)) f();
+  }
+
   /** Resolves when no entry is pending (or after `ms`). */
   settled(ms: number): Promise<void> {
     if (this.entries.size === 0) return Promise.resolve();
@@ -236,7 +248,7 @@ export class Spool {
     if (this.handle) await this.handle.close().catch(() => undefined);
     this.handle = null;
     // Nothing pending: the files have no use any more, except the newest (it carries the sequence).
-    if (this.entries.size === 0) for (const seg of this.segments.slice(0, -1)) await this.drop(seg);
+    if (this.entries.size === 0) for (const seg of this.segments.slice(0, -1)) if (seg.live === 0) await this.drop(seg);
   }
 
   private finish(seq: number): boolean {

@@ -119,8 +119,19 @@ export function runFigures<S>(RED: NodeAPI, node: Node, o: FiguresOptions<S>): {
 
   const replayed = (): void => {
     replaying = false;
-    for (const h of held.splice(0)) take(h.msg, h.send, h.done);
-    if (!closed) o.replayed?.();
+    try {
+      if (!closed) o.replayed?.();
+    } catch (err) {
+      summaryError(err as Error);
+    }
+    // (outside Node-RED's input handler: what a message throws is its own failure, the rest go on)
+    for (const h of held.splice(0)) {
+      try {
+        take(h.msg, h.send, h.done);
+      } catch (err) {
+        failMessage(node, h.msg, h.done, (err as Error).message);
+      }
+    }
     status.touch();
   };
   if (o.replay) {

@@ -118,6 +118,33 @@ describe('cmx-intake: what the receiver does with a checked post', () => {
       assert.equal(spool.pending.entries, 1, 'the unreadable one is done');
     });
 
+    it('replay: one entry at a time; while the worker starts again nothing is tried; an entry that keeps failing is parked (kept, no longer pending)', async function () {
+      this.timeout(10000);
+      let up = false;
+      const calls: number[] = [];
+      const q = new CmxIntake(options(), {
+        send: (m) => sent.push(m), stores: () => stores, sent: () => undefined, refused: () => undefined, error: (t) => errors.push(t),
+      }, spool, (req) => {
+        calls.push(Date.now());
+        const text = Buffer.from(req.body!).toString();
+        // the first entry fails as if the worker died under it, every time; the second is fine
+        return Promise.resolve(text.includes('poison') ? { id: 1, ok: false, status: 503, error: 'the post worker stopped, retry later' } : processor.handle({ ...req, id: 1 }).reply);
+      }, () => up);
+      const poison = await spool.append(Buffer.from('{"poison":1}'));
+      const good = await spool.append(Buffer.from(JSON.stringify({ ...(fixture('B-1') as object), secret: '' })));
+      q.replay([{ seq: poison, body: Buffer.from('{"poison":1}') }, { seq: good, body: Buffer.from(JSON.stringify(fixture('B-1'))) }]);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(calls.length, 0, 'nothing tried while the worker is down');
+      up = true;
+      const end = Date.now() + 5000;
+      while (sent.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(calls.length, 4, 'three tries of the first, then the second');
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0]._spool.seq, good, 'the second only after the first');
+      assert.match(errors[0], /could not be processed .*kept for the next start/);
+      assert.equal(spool.pending.entries, 1, 'the parked one no longer counts; the good one waits for its store');
+    });
+
     it('close: what is queued goes at once; a post whose spool write ends after the close is refused and not kept', async () => {
       const q = intake();
       await q.accept(accepted('B-1', Buffer.from('{}')), 100);

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { CSV_COLUMNS, formatObservations, formatRecords, toCsvLines } from '../../src/lib/csv';
+import { attachedLines, attachLines, CSV_COLUMNS, formatObservations, formatRecords, toCsvLines } from '../../src/lib/csv';
 import { fuzzAssert, seedFor } from '../fuzz/arbitraries';
 
 /** Text with what CSV and spreadsheets care about: separators, quotes, line breaks, formula starts. */
@@ -79,5 +79,22 @@ describe('formatRecords, formatObservations: the fast CSV line builders equal cs
       assert.equal(formatRecords([rec], cols), toCsvLines([rec], cols), JSON.stringify(rec));
     }
     assert.equal(formatRecords([], cols), '');
+  });
+});
+
+describe('lines formatted ahead (attachLines): for the one store that gets the very array, once', () => {
+  const lines = (rows: number, who: string) => ({ columns: CSV_COLUMNS.cmxData, bytes: Buffer.from('x\n'.repeat(rows)), rows, for: who });
+
+  it('the named store takes them once; another store, a copy of the array or a changed length never', () => {
+    const list = [{ a: 1 }, { a: 2 }];
+    attachLines(list, lines(2, 'store-1'));
+    assert.equal(attachedLines([...list], 'store-1'), null, 'a copy (another wire) has none');
+    assert.equal(attachedLines(list, 'store-2'), null, 'not for another store');
+    attachLines(list, lines(2, 'store-1'));
+    assert.ok(attachedLines(list, 'store-1'));
+    assert.equal(attachedLines(list, 'store-1'), null, 'taken once: the array may go on and be changed');
+    attachLines(list, lines(2, 'store-1'));
+    list.push({ a: 3 });
+    assert.equal(attachedLines(list, 'store-1'), null, 'rows added since');
   });
 });

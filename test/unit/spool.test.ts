@@ -105,6 +105,22 @@ describe('spool: accepted posts kept until written', () => {
     assert.match(again.id, /^[0-9a-f]{16}$/);
   });
 
+  it('park: the entry no longer counts as pending (nor for settled), and comes back at the next open', async () => {
+    const s = new Spool({ dir, name: 'cmx' });
+    await s.open();
+    const a = await s.append(Buffer.from('{"a":1}'));
+    const b = await s.append(Buffer.from('{"b":2}'));
+    s.done(b);
+    s.park(a);
+    assert.deepEqual(s.pending, { entries: 0, bytes: 0 });
+    await s.settled(5000);
+    await s.close();
+    const again = new Spool({ dir, name: 'cmx' });
+    const back = await again.open();
+    assert.deepEqual(back.map((e) => [e.seq, e.body.toString()]), [[a, '{"a":1}']]);
+    await again.close();
+  });
+
   it('spoolTag reads only well-formed tags', () => {
     assert.deepEqual(spoolTag({ spool: 'x', seq: 1, from: 0, count: 2, total: 2 }), { spool: 'x', seq: 1, from: 0, count: 2, total: 2 });
     for (const v of [null, 'x', {}, { spool: 1, seq: 1, from: 0, count: 1, total: 1 }, { spool: 'x', seq: -1, from: 0, count: 1, total: 1 }, { spool: 'x', seq: 1.5, from: 0, count: 1, total: 1 }]) {
