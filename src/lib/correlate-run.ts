@@ -17,8 +17,6 @@ import { ActivityInput, classifyInput, Correlation, correlateOptions, CORRELATE_
 import { summaryIntervalMs } from './summary-cadence';
 import { timeZoneProblem } from './tz';
 
-export { SUMMARY_INTERVAL, SummaryCadence } from './summary-cadence';
-
 export type CorrelateSettings = Partial<Record<keyof typeof CORRELATE_DEFAULTS | 'timezone' | 'cameraAps' | 'labels' | 'summaryIntervalS' | 'maxDevices', unknown>>;
 
 export interface CorrelateSetup {

@@ -12,7 +12,7 @@ import { ACTIVITY_LIMITS, MAX_KEYS } from './activity';
 import { parseAreas, parseCameraAps, parseLabels } from './config-maps';
 import { parseTimeOfDay } from './daily-reset';
 import { CORRELATE_LIMITS, MAX_DEVICES } from './correlate';
-import { SUMMARY_INTERVAL } from './correlate-run';
+import { SUMMARY_INTERVAL } from './summary-cadence';
 import { LINE_COUNTER_LIMITS } from './line-counter-settings';
 import { API_SETTINGS } from './meraki-api';
 import { numberProblem, NumberRule } from './options';

@@ -185,18 +185,25 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
     const onEnd = (): void => {
       const raw = Buffer.concat(chunks, size);
       if (limits.parse === false) return finish({ ok: true, body: undefined, bytes: size, raw });
-      let text = raw.toString('utf8');
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      try {
-        const body = JSON.parse(text);
-        finish(limits.raw ? { ok: true, body, bytes: size, raw } : { ok: true, body, bytes: size });
-      } catch {
-        finish({ ok: false, status: 400, error: 'invalid JSON' });
-      }
+      const parsed = parseJsonBytes(raw);
+      if (!parsed.ok) return finish({ ok: false, status: 400, error: 'invalid JSON' });
+      const body = parsed.body;
+      finish(limits.raw ? { ok: true, body, bytes: size, raw } : { ok: true, body, bytes: size });
     };
     const onError = (): void => finish({ ok: false, status: 400, error: 'request aborted' });
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+/** UTF-8 JSON bytes (a leading byte-order mark allowed) → the value; ok false when they are not JSON. */
+export function parseJsonBytes(raw: Uint8Array): { ok: true; body: unknown } | { ok: false } {
+  let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { ok: true, body: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
 }

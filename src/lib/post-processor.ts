@@ -9,6 +9,7 @@
  */
 import type { MacHashFormat } from './mac';
 import { CSV_COLUMNS, formatObservations } from './csv';
+import { parseJsonBytes } from './http-body';
 import { EncodedObservations, encodeObservations } from './post-codec';
 import { checkPost, ObservationFilter, PostNormaliser, readPost, Radio } from './scanning';
 import { spoolBody } from './spool';
@@ -82,13 +83,9 @@ export class PostProcessor {
     const { id } = req;
     let body: unknown = req.parsed;
     if (req.body) {
-      let text = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString('utf8');
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return { reply: { id, ok: false, status: 400, error: 'invalid JSON' }, transfer: [] };
-      }
+      const parsed = parseJsonBytes(req.body);
+      if (!parsed.ok) return { reply: { id, ok: false, status: 400, error: 'invalid JSON' }, transfer: [] };
+      body = parsed.body;
     }
     const verdict = req.kind === 'post' ? checkPost(body, this.config.secret) : readPost(body);
     if (!verdict.ok) return { reply: { id, ok: false, status: verdict.status, error: verdict.error }, transfer: [] };

@@ -523,7 +523,7 @@ export interface BoardOptions {
   emptyHint?: string;
 }
 
-export const EMPTY_HINT = 'No data yet: send MV Sense counts over MQTT and Scanning API posts to /cmx, or run `npm run demo` in a clone of the package's repository.';
+export const EMPTY_HINT = 'No data yet: send MV Sense counts over MQTT and Scanning API posts to /cmx, or run `npm run demo` in a clone of the package repository.';
 
 const MAX_ACTIVITIES = 50;
 

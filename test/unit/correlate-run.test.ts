@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import { Correlator } from '../../src/lib/correlate';
-import { correlateSetup, feedCorrelator, SummaryCadence } from '../../src/lib/correlate-run';
+import { correlateSetup, feedCorrelator } from '../../src/lib/correlate-run';
+import { SummaryCadence } from '../../src/lib/summary-cadence';
 import { LabelLearner, LabelSource } from '../../src/lib/labels';
 
 const T = Date.parse('2024-06-20T10:00:00Z');

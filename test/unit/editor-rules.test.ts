@@ -10,7 +10,7 @@ import * as path from 'path';
 import { ActivityDetector, activityOptions } from '../../src/lib/activity';
 import { parseCameraAps, parseLabels } from '../../src/lib/config-maps';
 import { correlateOptions, maxDevices } from '../../src/lib/correlate';
-import { SUMMARY_INTERVAL } from '../../src/lib/correlate-run';
+import { SUMMARY_INTERVAL } from '../../src/lib/summary-cadence';
 import { check, CHECKS } from '../../src/lib/editor-rules';
 import { API_SETTINGS } from '../../src/lib/meraki-api';
 import { numberOption } from '../../src/lib/options';

@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { hashMac } from '../../src/lib/mac';
+import { decodeObservations, encodeObservations } from '../../src/lib/post-codec';
 import {
   anonymise, checkPost, keep, normalise, Observation, observationFilter, ObservationFilter, PostInfo, PostNormaliser,
 } from '../../src/lib/scanning';
@@ -77,7 +78,7 @@ describe('PostNormaliser: filtered, anonymised batches in one pass', () => {
     assert.equal(cache.size, 1);
   });
 
-  it('property: equals normalise → filter → anonymise for any accepted post, filter and slice size', async function () {
+  it('property: equals normalise → filter → anonymise for any accepted post, filter and slice size; post-codec gives it back unchanged', async function () {
     const bodies = B_FIXTURES.map((b) => b.body);
     // posts that repeat clients and times (duplicates across versions and slices)
     const repeated = fc.array(fc.constantFrom(...bodies), { minLength: 1, maxLength: 4 }).map((list) => {
@@ -101,7 +102,10 @@ describe('PostNormaliser: filtered, anonymised batches in one pass', () => {
         if (!v.ok) return;
         const filter = f ? observationFilter(f) : undefined;
         const salt = hashed ? SALT : null;
-        assert.deepEqual(batch(v.post, filter, salt, slice), oracle(v.post, filter, salt));
+        const out = batch(v.post, filter, salt, slice);
+        assert.deepEqual(out, oracle(v.post, filter, salt));
+        // and across the worker thread (post-codec): the same observations come back
+        assert.deepEqual(decodeObservations(encodeObservations(out)), out);
         compared += 1;
       }),
       { seed: seedFor(0xba7c4), numRuns: 1500 },
