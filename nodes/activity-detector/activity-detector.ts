@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ActivityDetector, activityOptions, Closed, countInput } from '../../src/lib/activity';
+import { Cooldown } from '../../src/lib/cooldown';
 import { compact } from '../../src/lib/format';
 import { fromSettings } from '../../src/red/config';
 import { failMessage } from '../../src/red/report';
@@ -30,13 +31,14 @@ export = function (RED: NodeAPI): void {
     let lateShown = 0;
     let refusedShown = 0;
     let lastFull = -Infinity;
+    const fullWarning = new Cooldown();
     const status = new ThrottledStatus(node, () => {
       if (c.dropped > lateShown) {
         const late = c.dropped - lateShown;
         lateShown = c.dropped;
         return { fill: 'yellow', shape: 'ring', text: RED._('activity-detector.status.late', { late: compact(late) }) };
       }
-      if (detector.overCap > 0 && Date.now() - lastFull < 60_000) {
+      if (Date.now() - lastFull < 60_000) {
         return { fill: 'red', shape: 'ring', text: RED._('activity-detector.status.full', { n: compact(detector.keys) }) };
       }
       if (detector.refused > refusedShown) {
@@ -74,7 +76,7 @@ export = function (RED: NodeAPI): void {
         status.touch();
       } else if (result === 'full') {
         // at most one warning a minute: a flood of new keys must not flood the log
-        if (Date.now() - lastFull >= 60_000) node.warn(RED._('activity-detector.errors.full', { n: detector.maxKeys }));
+        if (fullWarning.due()) node.warn(RED._('activity-detector.errors.full', { n: detector.maxKeys }));
         lastFull = Date.now();
         status.touch();
       } else {

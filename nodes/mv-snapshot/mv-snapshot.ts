@@ -5,6 +5,7 @@
  * its status come from a meraki-api config node. A setting the editor refuses fails the node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { Cooldown } from '../../src/lib/cooldown';
 import { JobQueue } from '../../src/lib/job-queue';
 import { SNAPSHOT_SETTINGS, SnapshotStore, snapshotTarget, SnapshotTarget, takeSnapshot } from '../../src/lib/snapshot';
 import { fromSettings, numberSettings } from '../../src/red/config';
@@ -34,7 +35,7 @@ export = function (RED: NodeAPI): void {
     const api = merakiApi(RED, config.api);
     const timeoutMs = settings.timeoutS * 1000;
     const store = new SnapshotStore(settings.keep);
-    let lastDropWarn = 0;
+    const dropWarning = new Cooldown();
 
     if (api) api.register(node);
     else node.status({ fill: 'grey', shape: 'ring', text: RED._('mv-snapshot.status.noApi') });
@@ -60,10 +61,7 @@ export = function (RED: NodeAPI): void {
         ),
       onDropped: (job) => {
         job.done();
-        if (Date.now() - lastDropWarn > 60_000) {
-          lastDropWarn = Date.now();
-          node.warn(RED._('mv-snapshot.errors.dropped', { max: MAX_WAITING }));
-        }
+        if (dropWarning.due()) node.warn(RED._('mv-snapshot.errors.dropped', { max: MAX_WAITING }));
       },
     });
 

@@ -16,6 +16,7 @@
  *   settings: today's) and on the same way.
  */
 import * as path from 'path';
+import { Cooldown } from './cooldown';
 import { attachLines } from './csv';
 import type { MacHashFormat } from './mac';
 import { numberOption } from './options';
@@ -282,7 +283,7 @@ export class ReceiverFigures {
   /** the last refusal, cleared by the next accepted post */
   last: { code: number; reason: string; n: number } | null = null;
   refusedTimes = 0;
-  private readonly warned = new Map<string, number>();
+  private readonly warned = new Cooldown();
 
   reject(code: number, reason: string): void {
     this.rejected[code] = (this.rejected[code] ?? 0) + 1;
@@ -291,9 +292,7 @@ export class ReceiverFigures {
 
   /** True at most once a minute per key: when to log about it. */
   warnDue(key: string, now = Date.now()): boolean {
-    if ((this.warned.get(key) ?? 0) > now - 60_000) return false;
-    this.warned.set(key, now);
-    return true;
+    return this.warned.due(key, now);
   }
 }
 
