@@ -111,13 +111,12 @@ export class LineSync {
     try {
       const intervals = [];
       for (let i = 0; i < req.boundaryIds.length; i += per) {
-        intervals.push(
-          ...(await this.api.getBoundaryHistory(org, {
-            boundaryIds: req.boundaryIds.slice(i, i + per),
-            ranges: req.ranges.map((r) => ({ startTime: isoUtc(r.start).replace('.000Z', 'Z'), endTime: isoUtc(r.end).replace('.000Z', 'Z') })),
-            boundaryTypes: type === 'both' ? ['person', 'vehicle'] : [type],
-          })),
-        );
+        const got = await this.api.getBoundaryHistory(org, {
+          boundaryIds: req.boundaryIds.slice(i, i + per),
+          ranges: req.ranges.map((r) => ({ startTime: isoUtc(r.start).replace('.000Z', 'Z'), endTime: isoUtc(r.end).replace('.000Z', 'Z') })),
+          boundaryTypes: type === 'both' ? ['person', 'vehicle'] : [type],
+        });
+        for (const x of got) intervals.push(x); // (not push(...got): a long answer would overflow the stack)
       }
       if (this.stopped) return;
       this.counter.mergeHistory(req, intervals, this.now());

@@ -284,7 +284,7 @@ export class MerakiClient {
       let link: string | null = null;
       const body = await this.request('GET', next, { onHeaders: (h) => (link = h.get('link')) });
       if (!Array.isArray(body)) throw new ApiError(`GET ${next}: expected a list`, 'bad-response');
-      all.push(...body);
+      for (const item of body) all.push(item); // (not push(...body): a long page would overflow the stack)
       const url = nextLink(link);
       next = url === null ? null : this.pathUnderBase(url);
       if (url !== null && next === null) throw new ApiError(`GET ${path}: the next page is not under the API base URL`, 'bad-response');
@@ -304,7 +304,7 @@ export class MerakiClient {
     const basePath = base.pathname.replace(/\/+$/, '');
     if (!u.pathname.startsWith(basePath + '/')) return null;
     // the real API answers with its own host (api.meraki.com, or a shard): the path is what matters
-    if (u.host !== base.host && !(u.protocol === 'https:' && (u.hostname === 'meraki.com' || u.hostname.endsWith('.meraki.com')))) return null;
+    if (!this.mayCarryKey(u)) return null;
     return u.pathname.slice(basePath.length) + u.search;
   }
 
