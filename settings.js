@@ -27,13 +27,14 @@ const dashboardUser = env.DASHBOARD_USER || '';
 const dashboardPassword = env.DASHBOARD_PASSWORD || '';
 const protectHttp = dashboardUser !== '' && dashboardPassword !== '';
 const OPEN_PATHS = ['/cmx'];
+const REALM = 'Basic realm="Meraki Analytics", charset="UTF-8"';
 
 function basicAuth(req, res, next) {
-  const { checkBasicAuth, isOpenPath } = require('./dist/src/lib/basic-auth');
-  if (req.method === 'OPTIONS' || isOpenPath(req.path, OPEN_PATHS) || checkBasicAuth(req.headers.authorization, dashboardUser, dashboardPassword)) {
+  const { checkBasicAuth, isUnder } = require('./dist/src/lib/basic-auth');
+  if (req.method === 'OPTIONS' || isUnder(req.path, OPEN_PATHS) || checkBasicAuth(req.headers.authorization, dashboardUser, dashboardPassword)) {
     return next();
   }
-  res.set('WWW-Authenticate', 'Basic realm="Meraki Analytics", charset="UTF-8"');
+  res.set('WWW-Authenticate', REALM);
   res.status(401).json({ error: 'authentication required' });
 }
 
@@ -80,16 +81,16 @@ function guardNextServer() {
       console.warn(`[settings] no request screen (${err.message}): run the build (npm start does)`);
       return server;
     }
-    const guard = { socketPaths: ['/ui/socket.io/', '/dashboard/socket.io/'], user: dashboardUser, password: dashboardPassword };
+    const guard = { socketPaths: ['/ui/socket.io', '/dashboard/socket.io'], user: dashboardUser, password: dashboardPassword };
     const emit = server.emit;
     server.emit = function (event, req, out, ...rest) {
       if (event === 'request' || event === 'upgrade') {
         const refusal = screenRequest(req.url, req.headers.authorization, guard);
         if (refusal) {
           const body = JSON.stringify({ error: refusal.error });
-          const auth = refusal.status === 401 ? 'WWW-Authenticate: Basic realm="Meraki Analytics", charset="UTF-8"\r\n' : '';
+          const auth = refusal.status === 401 ? `WWW-Authenticate: ${REALM}\r\n` : '';
           if (event === 'request') {
-            out.writeHead(refusal.status, { 'Content-Type': 'application/json', Connection: 'close', ...(auth ? { 'WWW-Authenticate': 'Basic realm="Meraki Analytics", charset="UTF-8"' } : {}) });
+            out.writeHead(refusal.status, { 'Content-Type': 'application/json', Connection: 'close', ...(auth ? { 'WWW-Authenticate': REALM } : {}) });
             out.end(body);
           } else {
             const reason = refusal.status === 401 ? 'Unauthorized' : 'Bad Request';

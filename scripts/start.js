@@ -23,6 +23,11 @@ const { spawn } = require('child_process');
 const root = path.resolve(__dirname, '..');
 const env = process.env;
 
+/** A broker URL for the log: its user and password left out. */
+function redacted(url) {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 function log(text) {
   process.stdout.write(`[start] ${text}\n`);
 }
@@ -124,7 +129,7 @@ function announceWhenReady(child) {
       }
     }
     if (child.exitCode !== null || child.signalCode !== null) return;
-    log(`Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv · no data yet? send MV Sense counts to ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')} or run \`npm run demo\``);
+    log(`Scanning API receiver: ${site}/cmx · CSV: ${site}/analytics/<file>.csv · no data yet? send MV Sense counts to ${redacted(env.MQTT_URL)} or run \`npm run demo\``);
     log(`ready: dashboard ${dashboard} · editor ${site}/admin · summary ${site}/analytics/summary`);
   };
   child.on('message', onMessage);
@@ -152,7 +157,7 @@ async function main() {
     env.MQTT_URL = `mqtt://127.0.0.1:${port}`;
     log(`MQTT broker listening on ${env.MQTT_URL}`);
   } else {
-    log(`using the MQTT broker at ${env.MQTT_URL.replace(/\/\/[^@/]*@/, '//***@')}`);
+    log(`using the MQTT broker at ${redacted(env.MQTT_URL)}`);
   }
   log(`data directory: ${env.DATA_DIR}`);
 

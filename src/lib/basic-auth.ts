@@ -20,7 +20,10 @@ export function checkBasicAuth(header: unknown, user: string, password: string):
   return okUser && okPassword;
 }
 
-/** Paths that stay open when the dashboard is protected: exactly the receiver's, and below it. */
-export function isOpenPath(path: string, openPaths: readonly string[]): boolean {
-  return openPaths.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : p + '/'));
+/**
+ * Whether a request path is one of `prefixes` or below it (`/cmx` covers `/cmx` and `/cmx/x`, not
+ * `/cmxx`): the paths left open when the dashboard is protected, the websocket paths that need it.
+ */
+export function isUnder(path: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : p + '/'));
 }

@@ -115,7 +115,7 @@ export class CmxEndpoint {
   async post(req: IncomingMessage & { _body?: boolean; body?: unknown }, res: ServerResponse): Promise<void> {
     if (this.state === 'starting') await this.ready;
     if (this.state !== 'ready') return this.reject(req, res, 503, this.state === 'failed' ? 'spool unavailable' : 'closed');
-    const length = Number(req.headers['content-length']) || 0;
+    const length = declaredLength(req) ?? 0;
     if (!this.intake.admits(length) || !this.worker.admits(length)) {
       return this.reject(req, res, 503, this.worker.ready ? 'busy, retry later' : 'the post worker is starting again, retry later');
     }
@@ -174,7 +174,7 @@ export class CmxEndpoint {
     } else {
       // Read the rest and throw it away, so that the sender gets the answer instead of a reset
       // connection; past 4× the limit, close the connection instead.
-      if (Number(req.headers['content-length']) > 4 * this.settings.limit) res.setHeader('Connection', 'close');
+      if ((declaredLength(req) ?? 0) > 4 * this.settings.limit) res.setHeader('Connection', 'close');
       else if (!req.complete) req.resume();
       if (code === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     }

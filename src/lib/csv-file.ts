@@ -252,8 +252,7 @@ export class CsvFile {
     const line = JSON.stringify({ i: this.ino, o: this.size, l: length, t: tags.map((t) => [t.spool, t.seq, t.from, t.count, t.total]) }) + '\n';
     const buf = Buffer.from(line, 'utf8');
     if (!this.journal) this.journal = await fsp.open(this.journalFile, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o644);
-    let off = 0;
-    while (off < buf.length) off += (await this.journal.write(buf, off, buf.length - off)).bytesWritten;
+    await writeAll(this.journal, [buf]);
     this.journalSize += buf.length;
   }
 

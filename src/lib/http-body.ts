@@ -13,6 +13,7 @@
  * Pure: no Node-RED; the receiver answers with what these say.
  */
 import type { IncomingMessage } from 'http';
+import { failed, ok, Result } from './result';
 
 /** `raw` (asked with `{ raw: true }`): the bytes read, null when an earlier middleware parsed the body (then `body` is set, whatever `parse` says). */
 export type BodyResult = { ok: true; body: unknown; bytes: number; raw?: Buffer | null } | { ok: false; status: 400 | 408 | 413 | 503; error: string };
@@ -74,7 +75,7 @@ export class BodyTicket {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.budget.give(this.held, true);
+    this.budget.give(this.held);
     this.held = 0;
   }
 }
@@ -117,14 +118,14 @@ export class BodyBudget {
   }
 
   /** @internal */
-  give(n: number, request: boolean): void {
+  give(n: number): void {
     this.bytes -= n;
-    if (request) this.requests -= 1;
+    this.requests -= 1;
   }
 }
 
 export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits = {}): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length']);
+  const declared = declaredLength(req) ?? NaN;
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.resolve({ ok: false, status: 413, error: `body larger than ${limit} bytes` });
   }
@@ -145,16 +146,17 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
     const timer = setInterval(() => {
       const now = Date.now();
       if (now - lastData >= idleMs) {
-        cut(`no data for ${Math.round(idleMs / 1000)} s`);
+        cut(408, `no data for ${Math.round(idleMs / 1000)} s`);
       } else if (now - started >= graceMs && size / ((now - started) / 1000) < minRate) {
-        cut(`body slower than ${Math.round(minRate / 1024)} KiB/s`);
+        cut(408, `body slower than ${Math.round(minRate / 1024)} KiB/s`);
       }
     }, Math.max(10, Math.min(1000, idleMs / 4, graceMs / 4)));
     timer.unref?.();
-    const cut = (why: string): void => {
+    /** Stops reading: what came is dropped, the answer is `status`. */
+    const cut = (status: 408 | 413 | 503, why: string): void => {
       chunks.length = 0;
       req.pause();
-      finish({ ok: false, status: 408, error: why });
+      finish({ ok: false, status, error: why });
     };
     const finish = (r: BodyResult): void => {
       if (done) return;
@@ -168,26 +170,16 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       lastData = Date.now();
-      if (size > limit) {
-        chunks.length = 0;
-        req.pause();
-        finish({ ok: false, status: 413, error: `body larger than ${limit} bytes` });
-        return;
-      }
-      if (limits.ticket && !limits.ticket.charge(chunk.length)) {
-        chunks.length = 0;
-        req.pause();
-        finish({ ok: false, status: 503, error: 'too many bodies in flight' });
-        return;
-      }
+      if (size > limit) return cut(413, `body larger than ${limit} bytes`);
+      if (limits.ticket && !limits.ticket.charge(chunk.length)) return cut(503, 'too many bodies in flight');
       chunks.push(chunk);
     };
     const onEnd = (): void => {
       const raw = Buffer.concat(chunks, size);
       if (limits.parse === false) return finish({ ok: true, body: undefined, bytes: size, raw });
       const parsed = parseJsonBytes(raw);
-      if (!parsed.ok) return finish({ ok: false, status: 400, error: 'invalid JSON' });
-      const body = parsed.body;
+      if (!parsed.ok) return finish({ ok: false, status: 400, error: parsed.reason });
+      const body = parsed.value;
       finish(limits.raw ? { ok: true, body, bytes: size, raw } : { ok: true, body, bytes: size });
     };
     const onError = (): void => finish({ ok: false, status: 400, error: 'request aborted' });
@@ -197,13 +189,13 @@ export function readJsonBody(req: MaybeParsed, limit: number, limits: BodyLimits
   });
 }
 
-/** UTF-8 JSON bytes (a leading byte-order mark allowed) → the value; ok false when they are not JSON. */
-export function parseJsonBytes(raw: Uint8Array): { ok: true; body: unknown } | { ok: false } {
+/** UTF-8 JSON bytes (a leading byte-order mark allowed) → the value, or failed('invalid JSON'). */
+export function parseJsonBytes(raw: Uint8Array): Result<unknown> {
   let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return { ok: true, body: JSON.parse(text) };
+    return ok(JSON.parse(text));
   } catch {
-    return { ok: false };
+    return failed('invalid JSON');
   }
 }

@@ -30,7 +30,7 @@ import { lineCounterOptions, type LineCounterSettings } from './line-counter-set
 import { summaryIntervalMs } from './summary-cadence';
 import { checkTime, DEFAULT_FUTURE_TOLERANCE_S, isoUtc, timeRefusal } from './time';
 import type { BoundaryInterval } from './meraki-api';
-import { isTimeZone, LocalHours } from './tz';
+import { LocalHours, timeZoneProblem } from './tz';
 
 const HOUR = 3_600_000;
 const QUARTER = 15 * 60_000;
@@ -479,7 +479,8 @@ export type LineCounterNodeSettings = Partial<Record<keyof LineCounterSettings |
 export function lineCounterSetup(settings: LineCounterNodeSettings, wallNow: number): { counter: LineCounter; summaryIntervalMs: number; orgId: string } {
   const get = (k: keyof LineCounterNodeSettings): unknown => settings[k];
   const tz = typeof get('timezone') === 'string' ? (get('timezone') as string).trim() : '';
-  if (tz && !isTimeZone(tz)) throw new Error(`unknown time zone "${tz}"`);
+  const badZone = timeZoneProblem(tz);
+  if (badZone) throw new Error(badZone);
   const options = lineCounterOptions({ objectType: get('objectType'), windowHours: get('windowHours'), resetAt: get('resetAt') });
   const counter = new LineCounter({ ...options, timeZone: tz || undefined, areas: parseAreas(get('areas')) }, wallNow);
   const org = get('orgId');

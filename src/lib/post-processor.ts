@@ -84,8 +84,8 @@ export class PostProcessor {
     let body: unknown = req.parsed;
     if (req.body) {
       const parsed = parseJsonBytes(req.body);
-      if (!parsed.ok) return { reply: { id, ok: false, status: 400, error: 'invalid JSON' }, transfer: [] };
-      body = parsed.body;
+      if (!parsed.ok) return { reply: { id, ok: false, status: 400, error: parsed.reason }, transfer: [] };
+      body = parsed.value;
     }
     const verdict = req.kind === 'post' ? checkPost(body, this.config.secret) : readPost(body);
     if (!verdict.ok) return { reply: { id, ok: false, status: verdict.status, error: verdict.error }, transfer: [] };

@@ -6,10 +6,10 @@
  * the handshake itself is refused (node-red-dashboard's ioMiddleware runs only after engine.io has
  * opened a session: 150,000 handshakes took 726 MB). Pure: the decision only.
  */
-import { checkBasicAuth } from './basic-auth';
+import { checkBasicAuth, isUnder } from './basic-auth';
 
 export interface GuardOptions {
-  /** path prefixes of websocket endpoints that need the credentials, e.g. ['/ui/socket.io/'] */
+  /** paths of websocket endpoints that need the credentials, with everything below them, e.g. ['/ui/socket.io'] */
   socketPaths: readonly string[];
   /** dashboard credentials; both empty → nothing is protected */
   user: string;
@@ -29,7 +29,7 @@ export function screenRequest(url: string | undefined, authorization: unknown, o
     return { status: 400, error: 'malformed URL' };
   }
   if (options.user === '' || options.password === '') return null;
-  if (options.socketPaths.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p))) {
+  if (isUnder(path, options.socketPaths)) {
     if (!checkBasicAuth(authorization, options.user, options.password)) return { status: 401, error: 'authentication required' };
   }
   return null;

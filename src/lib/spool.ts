@@ -218,11 +218,7 @@ export class Spool {
    * counts as pending (neither in `pending` nor for `settled`).
    */
   park(seq: number): void {
-    const e = this.entries.get(seq);
-    if (!e) return;
-    this.entries.delete(seq);
-    this.pendingBytes -= e.bytes;
-    if (this.entries.size === 0) for (const f of this.idle.splice(0)) f();
+    this.forget(seq);
   }
 
   /** Resolves when no entry is pending (or after `ms`). */
@@ -252,14 +248,21 @@ export class Spool {
   }
 
   private finish(seq: number): boolean {
-    const e = this.entries.get(seq);
+    const e = this.forget(seq);
     if (!e) return false;
-    this.entries.delete(seq);
-    this.pendingBytes -= e.bytes;
     e.segment.live -= 1;
     if (e.segment.live === 0 && e.segment !== this.segments[this.segments.length - 1]) void this.drop(e.segment);
-    if (this.entries.size === 0) for (const f of this.idle.splice(0)) f();
     return true;
+  }
+
+  /** The entry no longer pending (done or parked); wakes settled() when none is left. */
+  private forget(seq: number): Entry | null {
+    const e = this.entries.get(seq);
+    if (!e) return null;
+    this.entries.delete(seq);
+    this.pendingBytes -= e.bytes;
+    if (this.entries.size === 0) for (const f of this.idle.splice(0)) f();
+    return e;
   }
 
   private kick(): void {

@@ -172,12 +172,16 @@ export class VisitTracker {
     d.dwell += added;
     if (d.counted === 1) {
       this.visitorDwell += added;
-      // the clock hours after the one `from` is in (that one is counted already)
-      let skip = true;
-      this.hours.forEachHour(from, ts, (h, t) => {
-        if (skip) skip = false;
-        else this.bump(h, t, 1);
-      });
+      // the clock hours after the one `from` is in (that one is counted already); mostly there are
+      // none (the same clock hour: no walk, no closure, on this per-observation path)
+      const h = this.hours;
+      if (h.hourStart(ts) !== h.hourStart(from) || h.offset(ts) !== h.offset(from)) {
+        let skip = true;
+        h.forEachHour(from, ts, (hour, t) => {
+          if (skip) skip = false;
+          else this.bump(hour, t, 1);
+        });
+      }
     }
     this.file(d);
     this.noteLatest(d);

@@ -12,6 +12,8 @@
  */
 import { failed, ok, Result } from './result';
 import { SnapshotResult, SnapshotStore } from './snapshot';
+import { parseTime } from './time';
+import { isTimeZone } from './tz';
 import { type DashboardVersion, WIDGET_DEFAULTS, WIDGET_LIMITS } from './widget-settings';
 
 export type { DashboardVersion } from './widget-settings';
@@ -114,12 +116,7 @@ function formatter(timeZone: string, withDay: boolean, withSeconds: boolean): In
   const key = `${timeZone}|${withDay}|${withSeconds}`;
   let f = formatters.get(key);
   if (!f) {
-    let zone: string | undefined = timeZone;
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    } catch {
-      zone = 'UTC';
-    }
+    const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
     f = new Intl.DateTimeFormat('en-GB', {
       timeZone: zone,
       hourCycle: 'h23',
@@ -139,7 +136,7 @@ function formatter(timeZone: string, withDay: boolean, withSeconds: boolean): In
  * on the same local day as `now`, else `26 Nov, 22:59`. Unreadable → ''.
  */
 export function formatTime(value: unknown, timeZone: string, now: number, seconds = false): string {
-  const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  const t = typeof value === 'number' ? value : (parseTime(value) ?? NaN);
   if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) return '';
   const day = formatter(timeZone, true, false);
   const sameDay = day.format(t).slice(0, 6) === day.format(now).slice(0, 6);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { checkBasicAuth, isOpenPath } from '../../src/lib/basic-auth';
+import { checkBasicAuth, isUnder } from '../../src/lib/basic-auth';
 
 const b = (s: string) => 'Basic ' + Buffer.from(s).toString('base64');
 
@@ -16,11 +16,11 @@ describe('basic-auth', function () {
   });
 
   it('leaves open exactly the receiver path and what is below it', function () {
-    assert.equal(isOpenPath('/cmx', ['/cmx']), true);
-    assert.equal(isOpenPath('/cmx/', ['/cmx']), true);
-    assert.equal(isOpenPath('/cmx/x', ['/cmx']), true);
-    assert.equal(isOpenPath('/cmxdata', ['/cmx']), false);
-    assert.equal(isOpenPath('/ui/', ['/cmx']), false);
-    assert.equal(isOpenPath('/analytics/summary', ['/cmx']), false);
+    assert.equal(isUnder('/cmx', ['/cmx']), true);
+    assert.equal(isUnder('/cmx/', ['/cmx']), true);
+    assert.equal(isUnder('/cmx/x', ['/cmx']), true);
+    assert.equal(isUnder('/cmxdata', ['/cmx']), false);
+    assert.equal(isUnder('/ui/', ['/cmx']), false);
+    assert.equal(isUnder('/analytics/summary', ['/cmx']), false);
   });
 });

@@ -2,8 +2,8 @@ import { strict as assert } from 'assert';
 import { malformedUrl, screenRequest } from '../../src/lib/server-guard';
 
 const basic = (u: string, p: string) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
-const ON = { socketPaths: ['/ui/socket.io/'], user: 'viewer', password: 'pw' };
-const OFF = { socketPaths: ['/ui/socket.io/'], user: '', password: '' };
+const ON = { socketPaths: ['/ui/socket.io'], user: 'viewer', password: 'pw' };
+const OFF = { socketPaths: ['/ui/socket.io'], user: '', password: '' };
 
 describe('server-guard (issue 10, items 7 and 8)', () => {
   it('a path whose escapes do not decode → 400, whatever the credentials; the query is not the path', () => {
