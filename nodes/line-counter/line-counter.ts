@@ -58,7 +58,7 @@ export = function (RED: NodeAPI): void {
         })
       : null;
     if (config.api && !api?.client) node.warn(RED._('line-counter.errors.noApi', { reason: api?.problem ?? RED._('line-counter.errors.apiMissing') }));
-    let knownSerials = counter.serials().length;
+    let knownCameras = counter.cameraCount;
     let lastSync = 0;
     const poke = (): void => {
       if (sync) void sync.poke().then(() => figures.touch());
@@ -82,8 +82,8 @@ export = function (RED: NodeAPI): void {
         // the message itself for a single crossing; a new one for each crossing of an array
         const single = !Array.isArray(msg.payload);
         for (const x of counted) send([Object.assign(single ? msg : { _msgid: msg._msgid }, crossingMessage(x)) as NodeMessage, null]);
-        if (counted.length && counter.serials().length !== knownSerials) {
-          knownSerials = counter.serials().length;
+        if (counted.length && counter.cameraCount !== knownCameras) {
+          knownCameras = counter.cameraCount;
           poke(); // a new camera: its lines and missed hours now
         }
         return problems;
@@ -100,7 +100,7 @@ export = function (RED: NodeAPI): void {
         ? async (stopped) => ({ rows: await replayCrossings(counter, file, Date.now(), stopped), lines: counter.lineCount })
         : null,
       replayed: () => {
-        knownSerials = counter.serials().length;
+        knownCameras = counter.cameraCount;
         lastSync = Date.now();
         poke();
       },

@@ -8,6 +8,11 @@
  */
 import { normaliseMac } from './mac-format';
 
+/** A zone's label when none is known (SPEC section 4): "Full frame" for zone 0 (the whole picture), else null. */
+export function defaultZoneLabel(zone: string): string | null {
+  return zone === '0' ? 'Full frame' : null;
+}
+
 function lines(text: unknown, separator: RegExp = /\r?\n/): [number, string, string][] {
   if (typeof text !== 'string') return [];
   const out: [number, string, string][] = [];

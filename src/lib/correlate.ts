@@ -15,6 +15,7 @@
  * Lookups by time go through a sorted index (time-index.ts); everything older than the window is
  * evicted as time passes. Pure: the caller gives the wall clock.
  */
+import { defaultZoneLabel } from './config-maps';
 import { MAX_COUNT } from './mv-sense';
 import { Limits, numberOption, numberOptions, NumberRule } from './options';
 import { failed, Failed, Ok } from './result';
@@ -336,7 +337,7 @@ export class Correlator {
       zones.push({
         serial: z.serial,
         zone: z.zone,
-        label: this.label(`${z.serial.toUpperCase()}/${z.zone}`) ?? (z.zone === '0' ? 'Full frame' : null),
+        label: this.label(`${z.serial.toUpperCase()}/${z.zone}`) ?? defaultZoneLabel(z.zone),
         name: this.label(z.serial.toUpperCase()),
         activities: z.activities,
         people: z.people,

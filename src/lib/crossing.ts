@@ -20,7 +20,8 @@ const MAX_WORD = 32;
 export function cleanLabel(v: unknown): string | null {
   if (typeof v !== 'string') return null;
   // eslint-disable-next-line no-control-regex
-  const text = v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  // (a label may be as long as the payload: only its start is looked at)
+  const text = v.slice(0, 4 * MAX_LABEL).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   if (text === '') return null;
   return Array.from(text).slice(0, MAX_LABEL).join('');
 }

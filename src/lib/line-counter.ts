@@ -126,6 +126,8 @@ export class LineCounter {
   readonly hours: LocalHours;
   private readonly reset: DailyReset;
   private readonly lines = new Map<string, LineState>();
+  /** camera serials with a line (upper case) */
+  private readonly cameras = new Set<string>();
   private readonly mapped: AreaState[] = [];
   private readonly lineAreas = new Map<string, { area: AreaState; reversed: boolean }[]>();
   /** duplicate check: line|objectId|event → ts of the counted crossing, oldest first */
@@ -160,7 +162,12 @@ export class LineCounter {
 
   /** The camera serials of every line known (for the Dashboard API). */
   serials(): string[] {
-    return [...new Set([...this.lines.values()].map((l) => l.serial))];
+    return [...this.cameras];
+  }
+
+  /** How many cameras have a line (cheap: for noticing a new one on every message). */
+  get cameraCount(): number {
+    return this.cameras.size;
   }
 
   /** The first instant of the summary window: the start of the local hour windowHours − 1 hours back. */
@@ -195,6 +202,7 @@ export class LineCounter {
     if (this.lines.size >= MAX_LINES) return null;
     line = { key, serial: serial.toUpperCase(), boundaryId, label: null, apiLabel: null, buckets: new Map(), fetched: new Set() };
     this.lines.set(key, line);
+    this.cameras.add(line.serial);
     if (!this.lineAreas.has(key)) {
       // without a map every line is its own area
       this.lineAreas.set(key, this.mapped.length ? [] : [{ area: { name: null, lines: [{ key, reversed: false }], occupancy: 0, enters: 0, exits: 0, peak: 0 }, reversed: false }]);

@@ -10,11 +10,15 @@
  * only http(s) or data:image URIs, and the one output that widgets render as HTML (the status
  * line, ui_text/ui-text) is escaped here. Framework-free.
  */
+import { defaultZoneLabel } from './config-maps';
 import { failed, ok, Result } from './result';
 import { SnapshotResult, SnapshotStore } from './snapshot';
 import { parseTime } from './time';
 import { isTimeZone } from './tz';
 import { type DashboardVersion, WIDGET_DEFAULTS, WIDGET_LIMITS } from './widget-settings';
+
+/** A zone's name when the summary gives no label: the default label, else "zone N". */
+const zoneName = (zone: string): string => defaultZoneLabel(zone) ?? `zone ${zone}`;
 
 export type { DashboardVersion } from './widget-settings';
 
@@ -78,7 +82,7 @@ export type TableOutput = keyof typeof TABLE_COLUMNS;
 export const TABLE_ROWS: Record<TableOutput, number> = { zones: 8, activities: 8, visitors: 6, devices: 10, correlations: 10, areas: 8 };
 
 /** Snapshots shown of the picked zone. */
-export const SNAPSHOTS_SHOWN = 4;
+const SNAPSHOTS_SHOWN = 4;
 
 // ---------------------------------------------------------------------------------------------
 // Text, links and times
@@ -247,7 +251,7 @@ export function readSummary(p: unknown, now: number): Result<SummaryView> {
       key,
       serial,
       zone,
-      label: text(z.label) || (zone === '0' ? 'Full frame' : `zone ${zone}`),
+      label: text(z.label) || zoneName(zone),
       camera: text(z.name) || serial,
       activities: num(z.activities),
       people: num(z.people),
@@ -559,10 +563,6 @@ export class WidgetBoard {
     return this.zone;
   }
 
-  get pickedArea(): string | null {
-    return this.area;
-  }
-
   /** Takes one input; returns the messages of the outputs whose content changed. */
   update(input: WidgetInput, now: number): Partial<Record<WidgetOutput, WidgetMessage>> {
     switch (input.kind) {
@@ -648,7 +648,7 @@ export class WidgetBoard {
 
   private zoneOf(serial: string, zone: string): { label: string; camera: string } {
     const z = this.summary?.zones.find((x) => x.serial === serial && x.zone === zone);
-    return z ? { label: z.label, camera: z.camera } : { label: zone === '0' ? 'Full frame' : `zone ${zone}`, camera: serial };
+    return z ? { label: z.label, camera: z.camera } : { label: zoneName(zone), camera: serial };
   }
 
   /** The status line (HTML, everything in it escaped): the camera feed's state, then what the tab shows or what to do first. */

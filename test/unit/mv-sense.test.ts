@@ -255,6 +255,10 @@ describe('MvSenseParser', () => {
       assert.equal(r.ok && r.value.ts, 1642564558000);
       const r2 = p.parse(`/merakimv/${S}/crossing/1`, { ...payload, ts: 1_700_000_000 }, RECEIVED);
       assert.equal(r2.ok && r2.value.ts, 1_700_000_000_000);
+      // between 1e11 and 1e12 too (the SPEC's line for crossings; elsewhere such a value is ms):
+      // seconds, so far in the future, refused as such (read as ms it would be refused as too old)
+      const r3 = p.parse(`/merakimv/${S}/crossing/1`, { ...payload, ts: 500_000_000_000 }, RECEIVED);
+      assert.ok(!r3.ok && /017814-05-16T00:53:20.000Z is more than 300 s ahead/.test(r3.reason), JSON.stringify(r3));
     });
 
     it('other events keep their name; label, type and object_id may be missing', () => {
