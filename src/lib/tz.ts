@@ -69,12 +69,19 @@ export class LocalHours {
   }
 
   /**
-   * The UTC instant at which the local clock hour containing t began (by t's own offset): with
-   * the hour of day, it names one clock hour (the hour repeated when clocks go back is two).
+   * The UTC instant at which the local clock hour containing t began: by t's own offset, or at
+   * the change of offset when that came inside the hour (Pacific/Chatham at 02:45), as
+   * forEachHour cuts the hours. With the hour of day, it names one clock hour (the hour repeated
+   * when clocks go back is two).
    */
   hourStart(t: number): number {
-    const local = t + this.offset(t);
-    return t - (((local % HOUR) + HOUR) % HOUR);
+    const off = this.offset(t);
+    const local = t + off;
+    const nominal = t - (((local % HOUR) + HOUR) % HOUR);
+    if (this.offset(nominal) === off) return nominal;
+    let q = Math.floor(t / QUARTER) * QUARTER;
+    while (q - QUARTER >= nominal && this.offset(q - QUARTER) === off) q -= QUARTER;
+    return q;
   }
 
   /**

@@ -120,7 +120,15 @@ describe('Correlator vs the naive reference (property)', () => {
           assertLikeNaive(got, want);
         },
       ),
-      { numRuns: 250 },
+      {
+        numRuns: 250,
+        examples: [
+          // an activity ending at the window's start, when Chatham's clocks go back (14:00Z): its
+          // clock hour 3 (13:15Z–14:00Z) lies before the window (it was counted: LocalHours.hourStart)
+          [[], [{ t: 4010000, lenS: 3190, cam: 0, zone: '0', peak: 1, order: 0 }, { t: 0, lenS: 0, cam: 0, zone: '0', peak: 1, order: 0 }],
+            { scene: 6, windowS: 0, sessionGapS: 300, filterDwellS: 3600, windowHours: 3, mapCameras: false, nowAfterS: 1800 }],
+        ],
+      },
     );
   });
 });

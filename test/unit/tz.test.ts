@@ -201,6 +201,35 @@ describe('tz', () => {
       assert.deepEqual(hoursOf(c, utc('2024-04-06T13:30:00Z'), utc('2024-04-06T14:20:00Z')), [3, 2, 3]);
     });
 
+    it('hourStart: where the clock hour began, also when the offset changed inside it (Chatham 02:45)', () => {
+      const c = new LocalHours('Pacific/Chatham');
+      const iso = (t: number): string => new Date(t).toISOString();
+      // 13:15Z = 03:00 +13:45 (hour 3 begins); 14:00Z = 02:45 +12:45 (hour 2 again, begun by the change)
+      assert.equal(iso(c.hourStart(utc('2024-04-06T13:59:59Z'))), '2024-04-06T13:15:00.000Z');
+      assert.equal(iso(c.hourStart(utc('2024-04-06T14:00:00Z'))), '2024-04-06T14:00:00.000Z');
+      assert.equal(iso(c.hourStart(utc('2024-04-06T14:14:59Z'))), '2024-04-06T14:00:00.000Z');
+      assert.equal(iso(c.hourStart(utc('2024-04-06T14:15:00Z'))), '2024-04-06T14:15:00.000Z');
+      // spring: 14:00Z = 03:45 +13:45, a quarter of hour 3 that begins at the change
+      assert.equal(iso(c.hourStart(utc('2024-09-28T14:10:00Z'))), '2024-09-28T14:00:00.000Z');
+      assert.equal(iso(c.hourStart(utc('2024-09-28T13:59:00Z'))), '2024-09-28T13:15:00.000Z');
+    });
+
+    it('property: hourStart of any instant is where forEachHour began its clock hour', () => {
+      const around = ['2024-03-10T07:00:00Z', '2024-11-03T06:00:00Z', '2024-10-27T01:00:00Z', '2024-04-06T14:00:00Z', '2024-09-28T14:00:00Z', '2024-04-06T15:30:00Z'].map(utc);
+      fc.assert(
+        fc.property(fc.constantFrom(...around), fc.integer({ min: -3 * HOUR, max: 3 * HOUR }), fc.constantFrom(...ZONES), (t0, d, zone) => {
+          const lh = new LocalHours(zone);
+          const t = t0 + d;
+          const starts: number[] = [];
+          lh.forEachHour(t - 2 * HOUR, t, (_h, at) => starts.push(at));
+          // the last clock hour visited holds t; it began at its t unless that is the span's start
+          const began = starts.length > 1 ? starts[starts.length - 1] : lh.hourStart(t - 2 * HOUR);
+          assert.equal(lh.hourStart(t), began, `${zone} ${new Date(t).toISOString()}`);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it('30 hours in UTC: 0..23 then 0..6, hours 0–5 twice', () => {
       const got = hoursOf(new LocalHours('UTC'), utc('2024-06-20T00:30:00Z'), utc('2024-06-21T06:30:00Z'));
       assert.deepEqual(got, [...Array(24).keys(), 0, 1, 2, 3, 4, 5, 6]);
