@@ -255,7 +255,15 @@ for (const { d, path: uiPath, widget: W, option } of DASHBOARDS) {
       }
       assert.ok(options.length >= 6, `zone options: ${options}`);
       assert.ok(options.some((o) => o.startsWith(HOSTILE_TEXT)), 'the hostile label is an option, as text');
-      const pick = options.filter((o) => !o.startsWith(HOSTILE_TEXT) && !o.includes('Store floor'))[options.length > 6 ? 1 : 0];
+      // Not the zone shown (the picker shows it), and one whose counts differ from it in the zones table,
+      // so that its chart cannot be the same picture: the series is named "people" for every zone.
+      const shown = (await page.textContent(picker)) ?? '';
+      const rows = await page.$$eval(`${W('ui-zones')} tbody tr`, (r) => r.map((x) => Array.from(x.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
+      const counts = (label: string): string => (rows.find((r) => r.includes(label)) ?? []).filter((c) => /^\d+$/.test(c)).join('/');
+      const shownLabel = options.find((o) => shown.includes(o))?.split(' · ')[0] ?? '';
+      const others = options.filter((o) => !o.startsWith(HOSTILE_TEXT) && !o.includes('Store floor') && !shown.includes(o));
+      const pick = others.find((o) => counts(o.split(' · ')[0]) !== counts(shownLabel)) ?? others[0];
+      assert.ok(pick, `a zone to pick other than the one shown: ${options} (shown: ${shown})`);
       await page.locator(option, { hasText: pick }).first().click();
       const zoneLabel = pick.split(' · ')[0];
       await page.waitForFunction(
