@@ -72,7 +72,29 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
     // no sliding trays: the same dialogs, without waiting for their animations
     await page.evaluate('jQuery.fx.off = true');
     await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+    // A tray (edit dialog) finishes opening on timers of its own (150 ms: its resize and show): a
+    // dialog closed before that throws from the editor's code (its description editor is gone when
+    // the resize comes). A user never presses Done that fast; the test waits for the show.
+    await page.evaluate(`(() => {
+      const show = RED.tray.show;
+      window.__traysShown = 0;
+      RED.tray.show = function (options) {
+        const own = options.show;
+        options.show = function () {
+          window.__traysShown += 1;
+          return own ? own.apply(this, arguments) : undefined;
+        };
+        return show.call(this, options);
+      };
+    })()`);
   });
+
+  /** Runs `open` (which opens a tray) and waits until that tray has finished opening. */
+  async function opened(open: () => Promise<unknown>): Promise<void> {
+    const before = (await page.evaluate('window.__traysShown')) as number;
+    await open();
+    await page.waitForFunction(`window.__traysShown > ${before}`, null, { timeout: 10000 });
+  }
 
   after(async function () {
     await browser?.close().catch(() => undefined);
@@ -113,12 +135,14 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
   /** Opens a node's edit dialog as a double click does, and closes it with Done. */
   async function openAndDone(n: EditorNode): Promise<void> {
     const ok = n.config ? '#node-config-dialog-ok' : '#node-dialog-ok';
-    await page.evaluate(({ id, config, type }) => {
-      const R = (window as any).RED;
-      if (type === 'tab') R.editor.editFlow(R.nodes.workspace(id));
-      else if (config) R.editor.editConfig('', type, id);
-      else R.editor.edit(R.nodes.node(id));
-    }, n);
+    await opened(() =>
+      page.evaluate(({ id, config, type }) => {
+        const R = (window as any).RED;
+        if (type === 'tab') R.editor.editFlow(R.nodes.workspace(id));
+        else if (config) R.editor.editConfig('', type, id);
+        else R.editor.edit(R.nodes.node(id));
+      }, n),
+    );
     await page.locator(ok).waitFor({ state: 'visible' });
     // the dialog's own set-up after it shows: each code editor (the description tab's too) has its model
     await page.waitForFunction(
@@ -184,8 +208,8 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
     // mv-snapshot needs its configuration node, as core mqtt nodes need theirs: the user adds one
     // from the edit dialog with the pencil/plus button and keeps its defaults (no API key)
     if (ids['mv-snapshot']) {
-      await page.evaluate((id) => (window as any).RED.editor.edit((window as any).RED.nodes.node(id)), ids['mv-snapshot']);
-      await page.locator('#node-input-btn-api-add').click();
+      await opened(() => page.evaluate((id) => (window as any).RED.editor.edit((window as any).RED.nodes.node(id)), ids['mv-snapshot']));
+      await opened(() => page.locator('#node-input-btn-api-add').click());
       await page.locator('#node-config-dialog-ok').click();
       await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
       await page.locator('#node-dialog-ok').click();
