@@ -32,6 +32,8 @@ export class LocalHours {
   private readonly fmt: Intl.DateTimeFormat;
   /** UTC offset (ms) per quarter hour: zones change offset only on quarter-hour boundaries */
   private readonly offsets = new Map<number, number>();
+  private lastQuarter = NaN;
+  private lastOffset = 0;
 
   constructor(timeZone?: string) {
     this.timeZone = timeZone && timeZone.trim() ? timeZone.trim() : hostTimeZone();
@@ -50,6 +52,7 @@ export class LocalHours {
   /** Local time minus UTC, in ms, at instant t. */
   offset(t: number): number {
     const q = Math.floor(t / QUARTER);
+    if (q === this.lastQuarter) return this.lastOffset; // (most calls in a row ask about the same quarter)
     let off = this.offsets.get(q);
     if (off === undefined) {
       const at = q * QUARTER;
@@ -59,6 +62,8 @@ export class LocalHours {
       if (this.offsets.size > 20_000) this.offsets.clear();
       this.offsets.set(q, off);
     }
+    this.lastQuarter = q;
+    this.lastOffset = off;
     return off;
   }
 

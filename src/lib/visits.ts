@@ -11,8 +11,9 @@
  * - per local clock hour (hourStart, hour of day): how many visitor visits overlap it. A clock
  *   hour leaves the figures as the window's start passes it; a visit leaves (and its device's
  *   contribution is recounted) when the start passes its end.
- * Eviction is exact: devices are filed by the minute their earliest visit ends, so the visits
- * that ended before the start are found without looking at the others. The latest devices (by
+ * Eviction is exact: devices are filed by the minute their earliest visit ends (or an earlier
+ * one: a visit that grows does not move its device at once, see file()), so the visits that ended
+ * before the start are found without looking at the others. The latest devices (by
  * last seen) are kept in order as they change.
  *
  * At most maxDevices devices are kept (default 500,000, ~300 bytes each): beyond it the device
@@ -24,6 +25,7 @@ import { firstIndex } from './search';
 import { LocalHours } from './tz';
 
 export const DEFAULT_MAX_DEVICES = 500_000;
+const HOUR = 60 * MINUTE;
 
 export interface Visit {
   first: number;
@@ -175,7 +177,8 @@ export class VisitTracker {
       // the clock hours after the one `from` is in (that one is counted already); mostly there are
       // none (the same clock hour: no walk, no closure, on this per-observation path)
       const h = this.hours;
-      if (h.hourStart(ts) !== h.hourStart(from) || h.offset(ts) !== h.offset(from)) {
+      const off = h.offset(ts);
+      if (off !== h.offset(from) || Math.floor((ts + off) / HOUR) !== Math.floor((from + off) / HOUR)) {
         let skip = true;
         h.forEachHour(from, ts, (hour, t) => {
           if (skip) skip = false;
@@ -183,7 +186,7 @@ export class VisitTracker {
         });
       }
     }
-    this.file(d);
+    this.file(d, true);
     this.noteLatest(d);
     this.noteFuture(d);
     return true;
@@ -258,10 +261,14 @@ export class VisitTracker {
     d.counted = 0;
   }
 
-  /** Files d under the minute its earliest visit ends. */
-  private file(d: Device): void {
+  /**
+   * Files d under the minute its earliest visit ends. `lazy`: when that minute moved later (a visit
+   * grew), d stays where it is, found there by eviction and filed again then (no move per
+   * observation of a device seen again and again); a minute that moved earlier is filed at once.
+   */
+  private file(d: Device, lazy = false): void {
     const b = Math.floor(d.visits[0].last / MINUTE);
-    if (b === d.bucket) return;
+    if (b === d.bucket || (lazy && b > d.bucket)) return;
     this.unfile(d);
     let set = this.buckets.get(b);
     if (set === undefined) {
@@ -334,11 +341,18 @@ export class VisitTracker {
 
   /** Forgets the device whose earliest visit ended longest ago (maxDevices reached). */
   private forgetOldest(): void {
-    const set = this.buckets.get(this.oldestBucket);
-    const d = set?.values().next().value as Device | undefined;
-    if (!d) return;
-    this.remove(d);
-    this.capped += 1;
+    for (;;) {
+      const set = this.buckets.get(this.oldestBucket);
+      const d = set?.values().next().value as Device | undefined;
+      if (!d) return;
+      if (Math.floor(d.visits[0].last / MINUTE) > d.bucket) {
+        this.file(d); // filed lazily: it belongs later
+        continue;
+      }
+      this.remove(d);
+      this.capped += 1;
+      return;
+    }
   }
 
   /** Drops every visit that ended before `start` (and the devices left without visits). */
@@ -348,7 +362,10 @@ export class VisitTracker {
       const set = this.buckets.get(b);
       if (!set) continue;
       for (const d of [...set]) {
-        if (d.visits[0].last >= start) continue; // (only in the start's own minute)
+        if (d.visits[0].last >= start) {
+          this.file(d); // in the start's own minute, or filed lazily and belonging later
+          continue;
+        }
         this.uncount(d);
         let k = 0;
         while (k < d.visits.length && d.visits[k].last < start) k++;

@@ -107,6 +107,22 @@ describe('VisitTracker', () => {
     assert.deepEqual(visitsOf(vt, M), [[T0, T0 + 59 * S], [T0 + 119 * S, T0 + 119 * S]]);
   });
 
+  it('maxDevices: the device whose earliest visit ended longest ago is forgotten, also when a device grew its visit since it was filed', () => {
+    const vt = new VisitTracker({ sessionGapS: 300, maxDevices: 2 });
+    vt.add('grew', T0);
+    vt.add('other', T0 + 2 * MIN);
+    vt.add('grew', T0 + 4 * MIN); // its visit now ends after other's (it stays filed under T0 until looked at)
+    vt.add('new', T0 + 5 * MIN);
+    assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), ['grew', 'new']);
+    assert.equal(vt.capped, 1);
+    // and eviction finds it where it belongs
+    vt.evictBefore(T0 + 3 * MIN);
+    assert.deepEqual(visitsOf(vt, 'grew'), [[T0, T0 + 4 * MIN]]);
+    vt.evictBefore(T0 + 4 * MIN + 1);
+    assert.equal(vt.get('grew'), undefined);
+    assert.deepEqual([...vt.values()].map((d) => d.clientMac), ['new']);
+  });
+
   describe('evictBefore', () => {
     // T0 is 08:00Z, on an hour boundary
     it('drops only the visits that ended before the start; a visit that ends at or after it stays whole', () => {
