@@ -24,7 +24,8 @@
  * A measurement, not a test: nothing here asserts a timing; the exit code is non-zero only when a
  * figure is meaningless (rows missing, posts refused) or acknowledged data was lost.
  * `npm run bench -- cmx-path`; sizes: BENCH_CMX_POSTS (400), BENCH_CMX_REPS (3), BENCH_CMX_PACED_S
- * (15), BENCH_CMX_KILL_AFTER_S (4), BENCH_CMX_BURST_OBS (1,000,000); BENCH_CMX_PARTS (1,2,3,4).
+ * (15), BENCH_CMX_KILL_AFTER_S (4), BENCH_CMX_BURST_OBS (1,000,000); BENCH_CMX_PARTS (1,2,3,4);
+ * BENCH_CMX_CONNECTIONS (4): connections posting at once in (1) and (3).
  */
 import { fork, ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -46,7 +47,8 @@ const PARTS = (process.env.BENCH_CMX_PARTS || '1,2,3,4').split(',').map((x) => x
 const THREADS = process.env.BENCH_CMX_THREADS === '1';
 const PROF_DIR = process.env.BENCH_CMX_PROF ? path.resolve(process.env.BENCH_CMX_PROF) : '';
 const OBS = 500;
-const CONCURRENCY = 4;
+/** connections posting at once in (1) and (3): BENCH_CMX_CONNECTIONS (4) */
+const CONCURRENCY = Number(process.env.BENCH_CMX_CONNECTIONS) || 4;
 const RATE = 20;
 const STALL_MS = 20_000;
 
