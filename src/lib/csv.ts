@@ -136,14 +136,25 @@ function cell(v: string | number | null): string {
  * Observations → their cmxData.csv lines (CSV_COLUMNS.cmxData): byte for byte what
  * formatRecords(list, CSV_COLUMNS.cmxData) gives (test/unit/csv-fast.test.ts), with the columns
  * read by name instead of looked up one by one: the receiver's post worker formats every post so.
+ * A post has one AP (v2) or a few, one network, floor, radio and version: the cell of such a
+ * column is made again only when its text differs from the line before's (a string is its cell's
+ * only input; anything else is made every time).
  */
 export function formatObservations(list: readonly ObservationRow[]): string {
   let out = '';
+  let apMac: unknown = null, apCell = '', floor: unknown = null, floorCell = '', network: unknown = null, networkCell = '';
+  let radio: unknown = null, radioCell = '', version: unknown = null, versionCell = '';
   for (let i = 0; i < list.length; i++) {
     const o = list[i];
-    out += cell(o.time) + ',' + cell(o.clientMac) + ',' + cell(o.apMac) + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
+    const a = o.apMac, f = o.floor, n = o.networkId, r = o.radio, v = o.version;
+    if (a !== apMac || typeof a !== 'string') apCell = cell((apMac = a));
+    if (f !== floor || typeof f !== 'string') floorCell = cell((floor = f));
+    if (n !== network || typeof n !== 'string') networkCell = cell((network = n));
+    if (r !== radio || typeof r !== 'string') radioCell = cell((radio = r));
+    if (v !== version || typeof v !== 'string') versionCell = cell((version = v));
+    out += cell(o.time) + ',' + cell(o.clientMac) + ',' + apCell + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
       cell(o.manufacturer) + ',' + cell(o.os) + ',' + cell(o.ipv4) + ',' + cell(o.lat) + ',' + cell(o.lng) + ',' + cell(o.unc) + ',' +
-      cell(o.x) + ',' + cell(o.y) + ',' + cell(o.floor) + ',' + cell(o.networkId) + ',' + cell(o.radio) + ',' + cell(o.version) + '\n';
+      cell(o.x) + ',' + cell(o.y) + ',' + floorCell + ',' + networkCell + ',' + radioCell + ',' + versionCell + '\n';
   }
   return out;
 }
