@@ -103,7 +103,7 @@ function steps(config: ProcessorConfig, fresh: Uint8Array[]): Record<Step, numbe
     lap('normalise');
     const encoded = encodeObservations(list);
     lap('encode');
-    const lines = Buffer.from(formatObservations(list), 'utf8');
+    const lines = Buffer.from(formatObservations(list, true), 'utf8');
     lap('lines');
     const spool = spoolBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), parsed.value as Record<string, unknown>, config.secret);
     lap('spool');
