@@ -136,14 +136,32 @@ function cell(v: string | number | null): string {
  * Observations → their cmxData.csv lines (CSV_COLUMNS.cmxData): byte for byte what
  * formatRecords(list, CSV_COLUMNS.cmxData) gives (test/unit/csv-fast.test.ts), with the columns
  * read by name instead of looked up one by one: the receiver's post worker formats every post so.
+ * A post has one AP (v2) or a few, one network, floor, radio and version: the cell of such a
+ * column is made again only when its text differs from the line before's (a string is its cell's
+ * only input; anything else is made every time).
+ * `own`: the observations are PostNormaliser's (or decodeObservations'), whose clientMac is
+ * normaliseMac's or hashMac's (hex digits and `:` only) and whose time is isoUtc's (digits and
+ * `-:T.Z`, a sign first only outside the years 0–9999): then clientMac, and a time that starts
+ * with a digit, are their own cells and are not checked again (test/unit/post-lines.test.ts shows
+ * that what PostNormaliser keeps of any post is so).
  */
-export function formatObservations(list: readonly ObservationRow[]): string {
+export function formatObservations(list: readonly ObservationRow[], own = false): string {
   let out = '';
+  let apMac: unknown = null, apCell = '', floor: unknown = null, floorCell = '', network: unknown = null, networkCell = '';
+  let radio: unknown = null, radioCell = '', version: unknown = null, versionCell = '';
   for (let i = 0; i < list.length; i++) {
     const o = list[i];
-    out += cell(o.time) + ',' + cell(o.clientMac) + ',' + cell(o.apMac) + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
+    const a = o.apMac, f = o.floor, n = o.networkId, r = o.radio, v = o.version;
+    if (a !== apMac || typeof a !== 'string') apCell = cell((apMac = a));
+    if (f !== floor || typeof f !== 'string') floorCell = cell((floor = f));
+    if (n !== network || typeof n !== 'string') networkCell = cell((network = n));
+    if (r !== radio || typeof r !== 'string') radioCell = cell((radio = r));
+    if (v !== version || typeof v !== 'string') versionCell = cell((version = v));
+    const t = o.time;
+    const time = own && t.charCodeAt(0) <= 57 && t.charCodeAt(0) >= 48 ? t : cell(t);
+    out += time + ',' + (own ? o.clientMac : cell(o.clientMac)) + ',' + apCell + ',' + cell(o.rssi) + ',' + cell(o.ssid) + ',' +
       cell(o.manufacturer) + ',' + cell(o.os) + ',' + cell(o.ipv4) + ',' + cell(o.lat) + ',' + cell(o.lng) + ',' + cell(o.unc) + ',' +
-      cell(o.x) + ',' + cell(o.y) + ',' + cell(o.floor) + ',' + cell(o.networkId) + ',' + cell(o.radio) + ',' + cell(o.version) + '\n';
+      cell(o.x) + ',' + cell(o.y) + ',' + floorCell + ',' + networkCell + ',' + radioCell + ',' + versionCell + '\n';
   }
   return out;
 }

@@ -39,6 +39,11 @@ export function encodeObservations(list: readonly Observation[]): EncodedObserva
     }
     return c;
   };
+  // A post has one AP (v2) or a few, one floor, network, radio and version: such a column's
+  // code is looked up again only when its string differs from the observation before's (in the
+  // same order as the others: the table of strings is the same as without this).
+  let apMac: string | null = null, apCode = -1, floor: string | null = null, floorCode = -1, network: string | null = null, networkCode = -1;
+  let radio: string | null = null, radioCode = -1, version: string | null = null, versionCode = -1;
   for (let i = 0, p = 0, q = 0; i < n; i++, p += NUMS, q += TEXTS) {
     const o = list[i];
     num[p] = o.ts;
@@ -50,15 +55,20 @@ export function encodeObservations(list: readonly Observation[]): EncodedObserva
     num[p + 6] = o.x ?? NaN;
     num[p + 7] = o.y ?? NaN;
     codes[q] = code(o.clientMac);
-    codes[q + 1] = code(o.apMac);
+    if (o.apMac !== apMac) apCode = code((apMac = o.apMac));
+    codes[q + 1] = apCode;
     codes[q + 2] = code(o.ssid);
     codes[q + 3] = code(o.manufacturer);
     codes[q + 4] = code(o.os);
     codes[q + 5] = code(o.ipv4);
-    codes[q + 6] = code(o.floor);
-    codes[q + 7] = code(o.networkId);
-    codes[q + 8] = code(o.radio);
-    codes[q + 9] = code(o.version);
+    if (o.floor !== floor) floorCode = code((floor = o.floor));
+    codes[q + 6] = floorCode;
+    if (o.networkId !== network) networkCode = code((network = o.networkId));
+    codes[q + 7] = networkCode;
+    if (o.radio !== radio) radioCode = code((radio = o.radio));
+    codes[q + 8] = radioCode;
+    if (o.version !== version) versionCode = code((version = o.version));
+    codes[q + 9] = versionCode;
   }
   return { n, num, codes, strings };
 }

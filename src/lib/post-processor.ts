@@ -99,7 +99,7 @@ export class PostProcessor {
     work.step(Infinity);
     const list = work.result();
     const observations = encodeObservations(list);
-    const lines = req.lines && list.length ? Buffer.from(formatObservations(list), 'utf8') : null;
+    const lines = req.lines && list.length ? Buffer.from(formatObservations(list, true), 'utf8') : null;
     const raw = req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : null;
     const spool = req.kind === 'post' ? spoolBody(raw, body as Record<string, unknown>, c.secret) : null;
     const reply: PostReply = {

@@ -32,6 +32,10 @@ export function toEpochMs(value: unknown): number | null {
  * A time given as epoch (seconds or ms) or as an ISO-8601 string → epoch ms, or null.
  */
 export function parseTime(value: unknown): number | null {
+  if (typeof value === 'string') {
+    const zulu = isoZulu(value);
+    if (zulu !== null) return zulu;
+  }
   const epoch = toEpochMs(value);
   if (epoch !== null) return epoch;
   if (typeof value !== 'string' || value.length > 64) return null;
@@ -41,6 +45,42 @@ export function parseTime(value: unknown): number | null {
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : value + 'Z';
   const ms = Date.parse(zoned.replace(' ', 'T'));
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+/** A decimal digit's value at `i`, or a large negative number (so that a field with another character is out of range). */
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1e9;
+}
+
+/**
+ * What Meraki sends, `2024-06-20T08:00:12Z` or `2024-06-20T08:00:12.345Z`, with a real date of
+ * 1970–9999 and a time of 00:00:00–23:59:59 → epoch ms, as Date.parse gives it (both are the
+ * ECMAScript MakeDate of the fields), without parseTime()'s regular expressions and Date.parse
+ * (several times slower). Anything else → null: parseTime() then reads it the general way.
+ */
+function isoZulu(s: string): number | null {
+  const n = s.length;
+  if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 90 /* Z */) return null;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
+  if (n === 24 && s.charCodeAt(19) !== 46 /* . */) return null;
+  const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const mo = digit(s, 5) * 10 + digit(s, 6);
+  const d = digit(s, 8) * 10 + digit(s, 9);
+  const h = digit(s, 11) * 10 + digit(s, 12);
+  const mi = digit(s, 14) * 10 + digit(s, 15);
+  const sec = digit(s, 17) * 10 + digit(s, 18);
+  const ms = n === 24 ? digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22) : 0;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0) return null;
+  const days = mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+  if (d > days) return null;
+  // days since 1970-01-01 (H. Hinnant's days_from_civil, as isoUtc() goes the other way)
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return (era * 146097 + doe - 719468) * 86400000 + h * 3600000 + mi * 60000 + sec * 1000 + ms;
 }
 
 const pad2 = (n: number): string => (n < 10 ? '0' + n : '' + n);

@@ -70,6 +70,30 @@ describe('formatRecords, formatObservations: the fast CSV line builders equal cs
     );
   });
 
+  it('property: byte-identical when the columns a post repeats (apMac, floor, networkId, radio, version) repeat or change from line to line', async function () {
+    // formatObservations makes these cells again only when the value differs from the line before's:
+    // runs of the same value, hostile text, null and non-strings (made every time) must all come out
+    // as the reference writes them, whatever came before
+    const hostile = fc.constantFrom<unknown>('=cmd()', '+1', '-1', '@x', '\tx', 'a,b', 'say "hi"', 'a\nb', '\u2028', '', null, 'plain', 'e0:55:3d:10:4a:c1');
+    const odd = fc.constantFrom<unknown>(7, NaN, -0, undefined, true, new Date(0), { a: ',' }, ['=x']);
+    const pooled = fc.oneof({ weight: 8, arbitrary: hostile }, { weight: 1, arbitrary: odd });
+    const obs = fc.record({
+      time: fc.constant('2026-12-01T10:00:00.000Z'), clientMac: fc.constant('da:00:01:00:00:2a'), rssi: fc.integer(),
+      ssid: fc.constant(null), manufacturer: fc.constant(null), os: fc.constant(null), ipv4: fc.constant(null),
+      lat: fc.constant(null), lng: fc.constant(null), unc: fc.constant(null), x: fc.constant(null), y: fc.constant(null),
+      apMac: pooled, floor: pooled, networkId: pooled, radio: pooled, version: pooled,
+    });
+    // runs: each record repeated 1–4 times, so equal values meet line after line
+    const runs = fc.array(fc.tuple(obs, fc.integer({ min: 1, max: 4 })), { maxLength: 10 })
+      .map((xs) => xs.flatMap(([o, k]) => Array.from({ length: k }, (_, i) => (i % 2 ? o : { ...o }))));
+    await fuzzAssert(
+      fc.property(runs, (records) => {
+        assert.equal(formatObservations(records as never), toCsvLines(records, CSV_COLUMNS.cmxData));
+      }),
+      { seed: seedFor(0xc5f459), numRuns: 2000 },
+    );
+  });
+
   it('examples: quoting, defusing, line breaks, nested values, no rows', () => {
     const cols = ['a', 'b'];
     for (const rec of [

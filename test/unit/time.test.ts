@@ -93,6 +93,41 @@ describe('time', () => {
       assert.equal(parseTime('2024-06-20 08:00:12Z'), 1718870412000);
     });
 
+    /** parseTime's general way for a string (regular expressions and Date.parse), which its fast path for `…Z` must equal. */
+    function general(value: string): number | null {
+      const epoch = toEpochMs(value);
+      if (epoch !== null) return epoch;
+      if (value.length > 64 || !/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) return null;
+      const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : value + 'Z';
+      const ms = Date.parse(zoned.replace(' ', 'T'));
+      return Number.isFinite(ms) && ms >= 0 ? ms : null;
+    }
+
+    it('the fast path for Meraki\'s `YYYY-MM-DDTHH:MM:SS(.sss)Z` equals the general way: edge dates and times', () => {
+      const edges = [
+        '1970-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2024-02-29T12:00:00Z',
+        '2023-02-29T12:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z',
+        '2026-04-30T00:00:00Z', '2026-12-31T00:00:00Z', '2026-12-32T00:00:00Z', '2026-13-01T00:00:00Z', '2026-00-01T00:00:00Z',
+        '2026-01-00T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T23:59:60Z', '2026-01-01t00:00:00Z',
+        '2026-01-01T00:00:00z', '2026-01-01T00:00:00.5Z', '2026-01-01T00:00:00,500Z', '2026-01-01 00:00:00Z', '+02026-01-01T00:00:00Z',
+        '2026-01-01T00:00:00.5000Z', '2026-01-01T00:00:0aZ', '2026-1-01T00:00:00.00Z', '2026-01-01T00:00:00+0000', '２０２６-01-01T00:00:00Z',
+        '2026/01/01T00:00:00Z', '2026-01-01T00:00:00.-01Z', ' 026-01-01T00:00:00Z', '2026-01-01T00:00:00.00 Z',
+      ];
+      for (const s of edges) assert.equal(parseTime(s), general(s), s);
+    });
+
+    it('property: the fast path equals the general way, for times of any year and for strings one character off', () => {
+      const iso = fc.integer({ min: -62167219200000, max: 253402300799999 }).chain((ms) => {
+        const t = new Date(ms).toISOString();
+        return fc.constantFrom(t, t.replace(/\.\d{3}Z$/, 'Z'));
+      });
+      const mutated = fc.tuple(iso, fc.nat(), fc.constantFrom(...'0123456789-:.TZtz +/a\u0660')).map(([t, at, c]) => {
+        const i = at % t.length;
+        return t.slice(0, i) + c + t.slice(i + 1);
+      });
+      fc.assert(fc.property(fc.oneof(iso, mutated), (s) => assert.equal(parseTime(s), general(s), s)), { numRuns: 20000, seed: 0x7153 });
+    });
+
     it('strings that are not ISO-like → null (Date.parse would accept some)', () => {
       for (const s of ['March 7, 2024', 'Thu, 20 Jun 2024 08:00:12 GMT', '2024-06-20', '20/06/2024 08:00', 'now', '', 'T08:00']) {
         assert.equal(parseTime(s), null, JSON.stringify(s));
