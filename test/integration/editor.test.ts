@@ -69,6 +69,9 @@ describe('in a plain Node-RED without our variables: the editor in a headless br
     });
     await page.goto(`${red.base}/`);
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="csv-store"]', { timeout: 60000 });
+    // the flows loaded and a tab shown (the palette may come first on a loaded machine)
+    await page.waitForFunction('!!(RED.workspaces.active() && RED.nodes.workspace(RED.workspaces.active()))', null, { timeout: 60000 });
+    await page.locator('#red-ui-workspace-chart').waitFor({ state: 'visible', timeout: 60000 });
     // no sliding trays: the same dialogs, without waiting for their animations
     await page.evaluate('jQuery.fx.off = true');
     await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
