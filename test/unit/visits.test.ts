@@ -233,6 +233,62 @@ describe('VisitTracker', () => {
     );
   });
 
+  it('property: with a device cap, at most maxDevices are kept, the one forgotten is of the oldest minute, and the kept visits are the naive ones', () => {
+    const CAP = 3;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { weight: 8, arbitrary: fc.record({ dev: fc.integer({ min: 0, max: 6 }), dt: fc.integer({ min: -40 * MIN, max: 8 * MIN }) }) },
+            { weight: 1, arbitrary: fc.record({ evict: fc.integer({ min: 0, max: 2 * HOUR }) }) },
+          ),
+          { minLength: 1, maxLength: 150 },
+        ),
+        (ops) => {
+          const vt = new VisitTracker({ sessionGapS: 300, maxDevices: CAP });
+          const kept = new Map<string, number[]>(); // naive: the observations of each kept device
+          const naive = (mac: string): [number, number][] => naiveVisits(kept.get(mac)!.map((ts) => ({ clientMac: mac, ts, rssi: 0, apMac: null })), 300).get(mac)!;
+          const firstEnd = (mac: string): number => Math.floor(vt.get(mac)!.visits[0].last / MIN);
+          let now = T0;
+          let start = -Infinity;
+          for (const op of ops) {
+            if ('evict' in op) {
+              start = Math.max(start, now - op.evict);
+              vt.evictBefore(start);
+              for (const mac of [...kept.keys()]) {
+                const live = naive(mac).filter(([, last]) => last >= start);
+                const ts = kept.get(mac)!.filter((t) => live.some(([f, l]) => t >= f && t <= l));
+                if (ts.length) kept.set(mac, ts);
+                else kept.delete(mac);
+              }
+            } else {
+              now += Math.max(0, op.dt);
+              const mac = `d${op.dev}`;
+              const t = now + Math.min(0, op.dt);
+              const before = [...kept.keys()];
+              const oldest = Math.min(...before.map(firstEnd));
+              const capped = vt.capped;
+              vt.add(mac, t);
+              if (!kept.has(mac) && before.length >= CAP) {
+                assert.equal(vt.capped, capped + 1, 'a device forgotten for the new one');
+                const gone = before.filter((m) => !vt.get(m));
+                assert.equal(gone.length, 1, `forgotten: ${gone}`);
+                const end = Math.floor(naive(gone[0])[0][1] / MIN);
+                assert.equal(end, oldest, `${gone[0]} (earliest visit ended in minute ${end}) forgotten, not one of minute ${oldest}`);
+                kept.delete(gone[0]);
+              }
+              kept.set(mac, [...(kept.get(mac) ?? []), t]);
+            }
+            assert.ok(vt.deviceCount <= CAP);
+            assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), [...kept.keys()].sort());
+            for (const d of vt.values()) assert.deepEqual(visitsOf(vt, d.clientMac), naive(d.clientMac), d.clientMac);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('property: any arrival order, with duplicates, gives the naive visits', () => {
     fc.assert(
       fc.property(
