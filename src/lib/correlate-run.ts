@@ -13,7 +13,7 @@
  * (The summary's cadence, SummaryCadence, is src/lib/summary-cadence's, shared with line-counter.)
  */
 import { parseCameraAps, parseLabels } from './config-maps';
-import { ActivityInput, classifyInput, Correlation, correlateOptions, CORRELATE_DEFAULTS, CorrelateOptions, correlationRows, Correlator, maxDevices } from './correlate';
+import { ActivityInput, asObservation, classifyInput, Correlation, correlateOptions, CORRELATE_DEFAULTS, CorrelateOptions, correlationRows, Correlator, maxDevices } from './correlate';
 import { summaryIntervalMs } from './summary-cadence';
 import { timeZoneProblem } from './tz';
 
@@ -42,6 +42,11 @@ export function correlateSetup(settings: CorrelateSettings): CorrelateSetup {
 export function feedCorrelator(correlator: Correlator, payload: unknown, now: number, onActivity: (a: ActivityInput) => void): string[] {
   const problems: string[] = [];
   for (const p of Array.isArray(payload) ? payload : [payload]) {
+    const observation = asObservation(p);
+    if (observation !== null) {
+      correlator.addObservation(observation);
+      continue;
+    }
     const item = classifyInput(p);
     if (!item.ok) problems.push(item.reason);
     else if (item.kind === 'observation') correlator.addObservation(item.value);

@@ -420,11 +420,27 @@ export function classifyInput(p: unknown): InputItem {
     return { ok: true, kind: 'activity', value };
   }
   if ('clientMac' in o) {
-    if (typeof o.clientMac !== 'string' || !o.clientMac) return failed('observation without clientMac');
-    if (!isNum(o.ts)) return failed('observation needs ts (epoch ms)');
-    if (!isNum(o.rssi)) return failed('observation needs a numeric rssi');
-    if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return failed('apMac must be text');
-    return { ok: true, kind: 'observation', value: o as unknown as ObservationInput };
+    const problem = observationProblem(o);
+    return problem === null ? { ok: true, kind: 'observation', value: o as unknown as ObservationInput } : failed(problem);
   }
   return failed('neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)');
+}
+
+/** Why an input with a clientMac is not an observation; null when it is one. */
+function observationProblem(o: Record<string, unknown>): string | null {
+  if (typeof o.clientMac !== 'string' || !o.clientMac) return 'observation without clientMac';
+  if (!isNum(o.ts)) return 'observation needs ts (epoch ms)';
+  if (!isNum(o.rssi)) return 'observation needs a numeric rssi';
+  if (o.apMac !== undefined && o.apMac !== null && typeof o.apMac !== 'string') return 'apMac must be text';
+  return null;
+}
+
+/**
+ * The input itself when classifyInput() would call it a valid observation, else null (then ask
+ * classifyInput why): the per-observation path, without an item object for each.
+ */
+export function asObservation(p: unknown): ObservationInput | null {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return null;
+  const o = p as Record<string, unknown>;
+  return 'clientMac' in o && !('tsIn' in o) && !('tsOut' in o) && observationProblem(o) === null ? (o as unknown as ObservationInput) : null;
 }

@@ -93,11 +93,33 @@ let lastMinute = -1;
 let lastMinuteText = '';
 
 /**
+ * The texts of whole seconds made last, in 64 slots by the second's low bits: the observations of
+ * a Scanning API post carry whole seconds, many the same (one string for them, not one each).
+ */
+const SECOND_SLOTS = 64;
+const slotSecond = new Float64Array(SECOND_SLOTS).fill(-1);
+const slotText = new Array<string>(SECOND_SLOTS).fill('');
+
+/**
  * Epoch ms → ISO-8601 UTC (`2024-06-20T08:00:12.345Z`), exactly as Date#toISOString but several
- * times faster for years 1970–9999 (it runs for every camera message); other values use Date.
+ * times faster for years 1970–9999 (it runs for every camera message and observation); other
+ * values use Date.
  */
 export function isoUtc(ms: number): string {
   if (!(ms >= 0 && ms < 253402300800000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  if (ms % 1000 === 0) {
+    const second = ms / 1000;
+    const slot = second & (SECOND_SLOTS - 1);
+    if (slotSecond[slot] === second) return slotText[slot];
+    const text = clockText(ms);
+    slotSecond[slot] = second;
+    slotText[slot] = text;
+    return text;
+  }
+  return clockText(ms);
+}
+
+function clockText(ms: number): string {
   const minute = Math.floor(ms / 60000);
   if (minute === lastMinute) {
     const rest = ms - minute * 60000;

@@ -104,6 +104,9 @@ export class VisitTracker {
   private clock = -Infinity;
   /** devices forgotten because maxDevices were kept */
   capped = 0;
+  /** the device noteLatest() places, and its test for the binary search (made once, not per call) */
+  private placing: Device | null = null;
+  private readonly notNewerThanPlacing = (i: number): boolean => newerFirst(this.latestList[i], this.placing!) >= 0;
 
   constructor(options: VisitOptions) {
     this.gap = options.sessionGapS * 1000;
@@ -312,15 +315,20 @@ export class VisitTracker {
 
   /** Keeps d in the latest list when it belongs there (after its last seen grew, or it arrived). */
   private noteLatest(d: Device): void {
+    // (per observation: moved in place, no closure, no array from splice)
     const list = this.latestList;
     if (d.inLatest) {
-      list.splice(list.indexOf(d), 1);
+      for (let i = list.indexOf(d); i < list.length - 1; i++) list[i] = list[i + 1];
+      list.pop();
       d.inLatest = false;
     } else if (list.length >= this.latestSize && newerFirst(d, list[list.length - 1]) > 0) {
       return;
     }
-    const at = firstIndex(0, list.length, (i) => newerFirst(list[i], d) >= 0); // the first not newer than d
-    list.splice(at, 0, d);
+    this.placing = d;
+    const lo = firstIndex(0, list.length, this.notNewerThanPlacing); // the first entry not newer than d
+    list.push(d);
+    for (let i = list.length - 1; i > lo; i--) list[i] = list[i - 1];
+    list[lo] = d;
     d.inLatest = true;
     if (list.length > this.latestSize) list.pop()!.inLatest = false;
   }

@@ -2,7 +2,7 @@
 import { strict as assert } from 'assert';
 import type { Result } from '../../src/lib/result';
 import { countInput } from '../../src/lib/activity';
-import { classifyInput } from '../../src/lib/correlate';
+import { asObservation, classifyInput } from '../../src/lib/correlate';
 import { receiverPath } from '../../src/lib/scanning';
 import { snapshotTarget } from '../../src/lib/snapshot';
 
@@ -52,6 +52,20 @@ describe('node inputs', function () {
     const a = classifyInput(input);
     assert.ok(a.ok && a.kind === 'activity' && a.value.zone === '0', 'zone defaults to "0"');
     assert.equal('zone' in input, false, 'the input is not changed');
+  });
+
+  it('asObservation: the input itself exactly when classifyInput calls it an observation, else null', function () {
+    const inputs: unknown[] = [
+      { clientMac: 'aa', ts: 1, rssi: 30 }, { clientMac: 'aa', ts: 1, rssi: 30, apMac: null }, { clientMac: 'aa', ts: 1, rssi: 30, apMac: 'ap' },
+      { clientMac: '', ts: 1, rssi: 30 }, { clientMac: 'aa', ts: '1', rssi: 30 }, { clientMac: 'aa', ts: 1 }, { clientMac: 'aa', ts: 1, rssi: 3, apMac: 5 },
+      { clientMac: 'aa', ts: 1, rssi: 30, tsIn: 1 }, { clientMac: 'aa', ts: 1, rssi: 30, tsOut: 1 }, { serial: 'Q', tsIn: 1, tsOut: 2, peakPeople: 3 },
+      'text', null, [{ clientMac: 'aa', ts: 1, rssi: 30 }], { foo: 1 },
+    ];
+    for (const p of inputs) {
+      const item = classifyInput(p);
+      const expected = item.ok && item.kind === 'observation' ? p : null;
+      assert.equal(asObservation(p), expected, JSON.stringify(p));
+    }
   });
 
   it('snapshotTarget: the middle of an activity, or the given ts', function () {

@@ -160,6 +160,19 @@ describe('time', () => {
       assert.equal(isoUtc(a + 1), '2024-03-01T00:00:00.000Z');
       assert.equal(isoUtc(a), '2024-02-29T23:59:59.999Z');
     });
+
+    it('whole seconds (kept in 64 slots) equal Date#toISOString too, when seconds 64 apart share a slot', () => {
+      const base = Date.UTC(2024, 5, 20, 8, 0, 0);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: -300, max: 300 }), { minLength: 1, maxLength: 200 }), fc.constantFrom(0, 64_000, 86_400_000 * 365), (seconds, shift) => {
+          for (const s of seconds) {
+            const v = base + shift + s * 1000;
+            assert.equal(isoUtc(v), new Date(v).toISOString(), String(v));
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
 
   describe('isoUtc', () => {
