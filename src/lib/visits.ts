@@ -318,8 +318,11 @@ export class VisitTracker {
     // (per observation: moved in place, no closure, no array from splice)
     const list = this.latestList;
     if (d.inLatest) {
-      for (let i = list.indexOf(d); i < list.length - 1; i++) list[i] = list[i + 1];
-      list.pop();
+      const at = list.indexOf(d);
+      if (at >= 0) {
+        for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1];
+        list.pop();
+      }
       d.inLatest = false;
     } else if (list.length >= this.latestSize && newerFirst(d, list[list.length - 1]) > 0) {
       return;
