@@ -10,7 +10,7 @@
 import * as net from 'net';
 import { startApp } from '../test/support/app';
 import { findNodeRed, procMem } from '../test/support/proc';
-import { heading, line, median } from './lib/report';
+import { heading, line, median, runMain } from './lib/report';
 
 const CONNECTIONS = Number(process.env.BENCH_FLOOD_CONNECTIONS) || 40;
 const DECLARED = 20_000_000;
@@ -125,9 +125,4 @@ export async function run(): Promise<void> {
   line('target: GET /cmx < 1 s', `${worst.toFixed(0)} ms worst, ${ships.failedGets} failed: ${worst < 1000 && ships.failedGets === 0 ? 'met' : 'NOT met'}`);
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

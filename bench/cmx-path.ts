@@ -34,7 +34,7 @@ import * as path from 'path';
 import { CMX_COLUMNS, DEVICES_SEEN, mixedRowKeys, SECRET, VALIDATOR } from './lib/cmx-posts';
 import { stopChild } from './lib/child';
 import { summarise, print } from './lib/cpuprofile';
-import { heading, int, line, median } from './lib/report';
+import { heading, int, line, median, runMain } from './lib/report';
 import { App, startApp } from '../test/support/app';
 
 const POSTS = Number(process.env.BENCH_CMX_POSTS) || 400;
@@ -528,9 +528,4 @@ export async function run(): Promise<void> {
   if (broken) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

@@ -29,7 +29,7 @@ import * as path from 'path';
 import { CORRELATE_DEFAULTS } from '../src/lib/correlate';
 import type { ChildResult, Side } from './lib/correlate-child';
 import { DayOptions, describeDay, generateDay, Day, saveDay } from './lib/people-day';
-import { heading, int, line } from './lib/report';
+import { heading, int, line, runMain } from './lib/report';
 
 const TARGET_SPEEDUP = 100;
 const TARGET_SECONDS = 2;
@@ -250,9 +250,4 @@ async function sides(day: Day, dayFile: string, generateMs: number): Promise<voi
     `(+${mb(nv.peak.heapUsed - nv.baseline.heapUsed)})`);
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

@@ -9,7 +9,7 @@
  */
 import { startApp } from '../test/support/app';
 import { findNodeRed, procMem } from '../test/support/proc';
-import { heading, int, line } from './lib/report';
+import { heading, int, line, runMain } from './lib/report';
 
 const N = Number(process.env.BENCH_HANDSHAKES) || 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,9 +65,4 @@ export async function run(): Promise<void> {
   line('growth after the first round', `refused: +${mb(growth(on))}; sessions: +${mb(growth(off))}`);
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

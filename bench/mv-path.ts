@@ -23,7 +23,7 @@ import * as path from 'path';
 import { scenario, message, Scenario } from './lib/scenario';
 import { passThrough, PASS_THROUGH } from './lib/pass-through';
 import * as red from './lib/red';
-import { collectGarbage, heading, int, line, median, pct, rate } from './lib/report';
+import { collectGarbage, heading, int, line, median, pct, rate, runMain } from './lib/report';
 import { stopChild } from './lib/child';
 
 const IN_PROCESS_MESSAGES = Number(process.env.BENCH_MV_MESSAGES) || 200_000;
@@ -357,9 +357,4 @@ export async function run(): Promise<void> {
   if (broken) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

@@ -27,7 +27,7 @@ import { PostProcessor, ProcessorConfig } from '../src/lib/post-processor';
 import { checkPost, observationFilter, PostNormaliser } from '../src/lib/scanning';
 import { spoolBody } from '../src/lib/spool';
 import { mixedPost, SECRET } from './lib/cmx-posts';
-import { collectGarbage, heading, int, line, median } from './lib/report';
+import { collectGarbage, heading, int, line, median, runMain } from './lib/report';
 
 const POSTS = Math.max(2, Math.floor(Number(process.env.BENCH_PP_POSTS) || 400));
 const OBS = Math.max(1, Math.floor(Number(process.env.BENCH_PP_OBS) || 500));
@@ -168,14 +168,4 @@ export async function run(): Promise<boolean> {
   return true;
 }
 
-if (require.main === module) {
-  run().then(
-    (ok) => {
-      if (!ok) process.exitCode = 1;
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runMain(run);

@@ -28,7 +28,7 @@ import * as path from 'path';
 import { startFakeMerakiApi, type FakeMerakiApi } from '../demo/fake-meraki-api';
 import { startApp, type App } from '../test/support/app';
 import { findNodeRed, procMem } from '../test/support/proc';
-import { int } from './lib/report';
+import { int, runMain } from './lib/report';
 import type { LoadStats } from './lib/soak-load';
 import { soakSite } from './lib/soak-world';
 import { stopChild } from './lib/child';
@@ -522,9 +522,4 @@ export async function run(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  run().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(run);

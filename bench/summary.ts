@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { prng } from '../demo/cameras';
-import { heading, int, line } from './lib/report';
+import { heading, int, line, runMain } from './lib/report';
 
 const DEVICES = Math.max(1000, Math.floor(Number(process.env.BENCH_SUMMARY_DEVICES) || 1_000_000));
 const BASELINE_REV = process.env.BENCH_BASELINE_REV || '6d5bb92';
@@ -292,14 +292,6 @@ if (require.main === module) {
       process.exit(1);
     });
   } else {
-    run().then(
-      (ok) => {
-        if (!ok) process.exitCode = 1;
-      },
-      (err) => {
-        console.error(err);
-        process.exitCode = 1;
-      },
-    );
+    runMain(run);
   }
 }

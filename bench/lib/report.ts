@@ -33,3 +33,19 @@ export function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) gc();
 }
+
+/**
+ * Runs a bench's `run()` as its process's main work: the exit code is 1 when it throws (printed)
+ * or says that its own results are invalid (resolves false), else 0.
+ */
+export function runMain(run: () => Promise<boolean | void>): void {
+  run().then(
+    (ok) => {
+      if (ok === false) process.exitCode = 1;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
