@@ -16,6 +16,36 @@ function tracker(times: number[], mac = 'aa:aa:aa:aa:aa:01'): VisitTracker {
   return vt;
 }
 
+type Op = { dev: number; dt: number } | { evict: number };
+
+/** Observations of devices d0…d<devices − 1> (a negative dt: that late behind the clock) and evictions up to `evictUpTo` behind the clock. */
+function opsArb(o: { devices: number; late: number; step: number; evictUpTo: number; addWeight: number; maxLength: number }): fc.Arbitrary<Op[]> {
+  return fc.array(
+    fc.oneof(
+      { weight: o.addWeight, arbitrary: fc.record({ dev: fc.integer({ min: 0, max: o.devices - 1 }), dt: fc.integer({ min: -o.late, max: o.step }) }) },
+      { weight: 1, arbitrary: fc.record({ evict: fc.integer({ min: 0, max: o.evictUpTo }) }) },
+    ),
+    { minLength: 1, maxLength: o.maxLength },
+  );
+}
+
+/** Plays ops on a clock from T0 (a start that never goes back); `after` runs after each op. Returns the clock at the end. */
+function play(ops: Op[], on: { add(mac: string, t: number): void; evict(start: number): void; after(): void }): number {
+  let now = T0;
+  let start = -Infinity;
+  for (const op of ops) {
+    if ('evict' in op) {
+      start = Math.max(start, now - op.evict);
+      on.evict(start);
+    } else {
+      now += Math.max(0, op.dt);
+      on.add(`d${op.dev}`, now + Math.min(0, op.dt));
+    }
+    on.after();
+  }
+  return now;
+}
+
 describe('VisitTracker', () => {
   const M = 'aa:aa:aa:aa:aa:01';
 
@@ -192,30 +222,18 @@ describe('VisitTracker', () => {
 
   it('property: adds interleaved with evictions keep the invariants, and a final eviction empties it', () => {
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            { weight: 6, arbitrary: fc.record({ dev: fc.integer({ min: 0, max: 5 }), dt: fc.integer({ min: -2 * HOUR, max: 10 * MIN }) }) },
-            { weight: 1, arbitrary: fc.record({ evict: fc.integer({ min: 0, max: 3 * HOUR }) }) },
-          ),
-          { minLength: 1, maxLength: 200 },
-        ),
-        (ops) => {
-          const vt = new VisitTracker({ sessionGapS: 300 });
-          let now = T0;
-          let start = -Infinity;
-          for (const op of ops) {
-            if ('evict' in op) {
-              start = Math.max(start, now - op.evict);
-              vt.evictBefore(start);
-              for (const d of vt.values()) {
-                assert.ok(d.visits.length > 0, `${d.clientMac} kept without visits`);
-                assert.ok(d.visits.every((v) => v.last >= Math.floor(start / HOUR) * HOUR), `${d.clientMac} keeps a visit from an evicted hour`);
-              }
-            } else {
-              now += Math.max(0, op.dt);
-              vt.add(`d${op.dev}`, now + Math.min(0, op.dt)); // dt < 0: a late observation
+      fc.property(opsArb({ devices: 6, late: 2 * HOUR, step: 10 * MIN, evictUpTo: 3 * HOUR, addWeight: 6, maxLength: 200 }), (ops) => {
+        const vt = new VisitTracker({ sessionGapS: 300 });
+        const now = play(ops, {
+          add: (mac, t) => vt.add(mac, t),
+          evict: (start) => {
+            vt.evictBefore(start);
+            for (const d of vt.values()) {
+              assert.ok(d.visits.length > 0, `${d.clientMac} kept without visits`);
+              assert.ok(d.visits.every((v) => v.last >= Math.floor(start / HOUR) * HOUR), `${d.clientMac} keeps a visit from an evicted hour`);
             }
+          },
+          after: () => {
             for (const d of vt.values()) {
               for (let i = 0; i < d.visits.length; i++) {
                 const v = d.visits[i];
@@ -223,12 +241,12 @@ describe('VisitTracker', () => {
                 if (i > 0) assert.ok(v.first - d.visits[i - 1].last >= 300 * S, `${d.clientMac}: visits ${i - 1} and ${i} should be one`);
               }
             }
-          }
-          vt.evictBefore(now + HOUR * 2);
-          assert.equal(vt.deviceCount, 0);
-          assert.deepEqual([...vt.values()], []);
-        },
-      ),
+          },
+        });
+        vt.evictBefore(now + HOUR * 2);
+        assert.equal(vt.deviceCount, 0);
+        assert.deepEqual([...vt.values()], []);
+      }),
       { numRuns: 300 },
     );
   });
@@ -236,55 +254,43 @@ describe('VisitTracker', () => {
   it('property: with a device cap, at most maxDevices are kept, the one forgotten is of the oldest minute, and the kept visits are the naive ones', () => {
     const CAP = 3;
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            { weight: 8, arbitrary: fc.record({ dev: fc.integer({ min: 0, max: 6 }), dt: fc.integer({ min: -40 * MIN, max: 8 * MIN }) }) },
-            { weight: 1, arbitrary: fc.record({ evict: fc.integer({ min: 0, max: 2 * HOUR }) }) },
-          ),
-          { minLength: 1, maxLength: 150 },
-        ),
-        (ops) => {
-          const vt = new VisitTracker({ sessionGapS: 300, maxDevices: CAP });
-          const kept = new Map<string, number[]>(); // naive: the observations of each kept device
-          const naive = (mac: string): [number, number][] => naiveVisits(kept.get(mac)!.map((ts) => ({ clientMac: mac, ts, rssi: 0, apMac: null })), 300).get(mac)!;
-          const firstEnd = (mac: string): number => Math.floor(vt.get(mac)!.visits[0].last / MIN);
-          let now = T0;
-          let start = -Infinity;
-          for (const op of ops) {
-            if ('evict' in op) {
-              start = Math.max(start, now - op.evict);
-              vt.evictBefore(start);
-              for (const mac of [...kept.keys()]) {
-                const live = naive(mac).filter(([, last]) => last >= start);
-                const ts = kept.get(mac)!.filter((t) => live.some(([f, l]) => t >= f && t <= l));
-                if (ts.length) kept.set(mac, ts);
-                else kept.delete(mac);
-              }
-            } else {
-              now += Math.max(0, op.dt);
-              const mac = `d${op.dev}`;
-              const t = now + Math.min(0, op.dt);
-              const before = [...kept.keys()];
-              const oldest = Math.min(...before.map(firstEnd));
-              const capped = vt.capped;
-              vt.add(mac, t);
-              if (!kept.has(mac) && before.length >= CAP) {
-                assert.equal(vt.capped, capped + 1, 'a device forgotten for the new one');
-                const gone = before.filter((m) => !vt.get(m));
-                assert.equal(gone.length, 1, `forgotten: ${gone}`);
-                const end = Math.floor(naive(gone[0])[0][1] / MIN);
-                assert.equal(end, oldest, `${gone[0]} (earliest visit ended in minute ${end}) forgotten, not one of minute ${oldest}`);
-                kept.delete(gone[0]);
-              }
-              kept.set(mac, [...(kept.get(mac) ?? []), t]);
+      fc.property(opsArb({ devices: 7, late: 40 * MIN, step: 8 * MIN, evictUpTo: 2 * HOUR, addWeight: 8, maxLength: 150 }), (ops) => {
+        const vt = new VisitTracker({ sessionGapS: 300, maxDevices: CAP });
+        const kept = new Map<string, number[]>(); // naive: the observations of each kept device
+        const naive = (mac: string): [number, number][] => naiveVisits(kept.get(mac)!.map((ts) => ({ clientMac: mac, ts, rssi: 0, apMac: null })), 300).get(mac)!;
+        const firstEnd = (mac: string): number => Math.floor(vt.get(mac)!.visits[0].last / MIN);
+        play(ops, {
+          evict: (start) => {
+            vt.evictBefore(start);
+            for (const mac of [...kept.keys()]) {
+              const live = naive(mac).filter(([, last]) => last >= start);
+              const ts = kept.get(mac)!.filter((t) => live.some(([f, l]) => t >= f && t <= l));
+              if (ts.length) kept.set(mac, ts);
+              else kept.delete(mac);
             }
+          },
+          add: (mac, t) => {
+            const before = [...kept.keys()];
+            const oldest = Math.min(...before.map(firstEnd));
+            const capped = vt.capped;
+            vt.add(mac, t);
+            if (!kept.has(mac) && before.length >= CAP) {
+              assert.equal(vt.capped, capped + 1, 'a device forgotten for the new one');
+              const gone = before.filter((m) => !vt.get(m));
+              assert.equal(gone.length, 1, `forgotten: ${gone}`);
+              const end = Math.floor(naive(gone[0])[0][1] / MIN);
+              assert.equal(end, oldest, `${gone[0]} (earliest visit ended in minute ${end}) forgotten, not one of minute ${oldest}`);
+              kept.delete(gone[0]);
+            }
+            kept.set(mac, [...(kept.get(mac) ?? []), t]);
+          },
+          after: () => {
             assert.ok(vt.deviceCount <= CAP);
             assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), [...kept.keys()].sort());
             for (const d of vt.values()) assert.deepEqual(visitsOf(vt, d.clientMac), naive(d.clientMac), d.clientMac);
-          }
-        },
-      ),
+          },
+        });
+      }),
       { numRuns: 300 },
     );
   });
