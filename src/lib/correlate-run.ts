@@ -42,6 +42,7 @@ export function correlateSetup(settings: CorrelateSettings): CorrelateSetup {
 export function feedCorrelator(correlator: Correlator, payload: unknown, now: number, onActivity: (a: ActivityInput) => void): string[] {
   const problems: string[] = [];
   for (const p of Array.isArray(payload) ? payload : [payload]) {
+    // observations (nearly every item) without an item object; what is left is an activity or a refusal
     const observation = asObservation(p);
     if (observation !== null) {
       correlator.addObservation(observation);
@@ -49,8 +50,7 @@ export function feedCorrelator(correlator: Correlator, payload: unknown, now: nu
     }
     const item = classifyInput(p);
     if (!item.ok) problems.push(item.reason);
-    else if (item.kind === 'observation') correlator.addObservation(item.value);
-    else {
+    else if (item.kind === 'activity') {
       correlator.addActivity(item.value, now);
       onActivity(item.value);
     }
