@@ -53,6 +53,17 @@ export class LocalHours {
   offset(t: number): number {
     const q = Math.floor(t / QUARTER);
     if (q === this.lastQuarter) return this.lastOffset; // (most calls in a row ask about the same quarter)
+    const off = this.quarterOffset(q);
+    this.lastQuarter = q;
+    this.lastOffset = off;
+    return off;
+  }
+
+  /**
+   * The offset of quarter hour q (cached), without moving offset()'s memory of the last quarter:
+   * for the probes of hourStart and forEachHour, which look at a quarter other than their instant's.
+   */
+  private quarterOffset(q: number): number {
     let off = this.offsets.get(q);
     if (off === undefined) {
       const at = q * QUARTER;
@@ -62,8 +73,6 @@ export class LocalHours {
       if (this.offsets.size > 20_000) this.offsets.clear();
       this.offsets.set(q, off);
     }
-    this.lastQuarter = q;
-    this.lastOffset = off;
     return off;
   }
 
@@ -83,10 +92,10 @@ export class LocalHours {
     const off = this.offset(t);
     const local = t + off;
     const nominal = t - (((local % HOUR) + HOUR) % HOUR);
-    if (this.offset(nominal) === off) return nominal;
-    let q = Math.floor(t / QUARTER) * QUARTER;
-    while (q - QUARTER >= nominal && this.offset(q - QUARTER) === off) q -= QUARTER;
-    return q;
+    if (this.quarterOffset(nominal / QUARTER) === off) return nominal;
+    let q = Math.floor(t / QUARTER);
+    while ((q - 1) * QUARTER >= nominal && this.quarterOffset(q - 1) === off) q -= 1;
+    return q * QUARTER;
   }
 
   /**
@@ -102,11 +111,11 @@ export class LocalHours {
       const off = this.offset(t);
       const local = t + off;
       let next = t + (HOUR - (((local % HOUR) + HOUR) % HOUR));
-      if (this.offset(next - 1) !== off) {
+      if (this.quarterOffset(Math.floor((next - 1) / QUARTER)) !== off) {
         // the offset changes inside this local hour (Pacific/Chatham at 02:45): a new clock hour starts there
-        let q = (Math.floor(t / QUARTER) + 1) * QUARTER;
-        while (this.offset(q) === off) q += QUARTER;
-        next = q;
+        let q = Math.floor(t / QUARTER) + 1;
+        while (this.quarterOffset(q) === off) q += 1;
+        next = q * QUARTER;
       }
       if (next > to) return;
       t = next;
