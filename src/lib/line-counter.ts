@@ -6,7 +6,8 @@
  *   hour of its `ts` (hour buckets: a local clock hour, DST and half-hour zones included). Other
  *   events (expired, appeared, ...) are not counted.
  * - A duplicate (same serial, boundary, objectId and event within 2 s of the counted one) counts
- *   once; crossings without an objectId are never taken for duplicates.
+ *   once, however late it arrives inside the window; crossings without an objectId are never taken
+ *   for duplicates.
  * - Areas: from an editor map (config-maps.ts parseAreas), or one per line. A counted `in` enters
  *   the line's areas (exits them when the line is `reversed`), `out` the opposite;
  *   occupancy = max(0, occupancy + enters − exits) crossing by crossing; everything of the areas
@@ -306,8 +307,10 @@ export class LineCounter {
         for (const b of line.buckets.keys()) if (b < start) line.buckets.delete(b);
         for (const b of line.fetched) if (b < start) line.fetched.delete(b);
       }
+      // a crossing is remembered for the duplicate check as long as it could still be counted (inside
+      // the window): a copy delivered late (an MQTT session resumed after an outage) counts once
       for (const [k, ts] of this.seen) {
-        if (ts >= wallNow - 10 * 60_000) break;
+        if (ts >= start) break;
         this.seen.delete(k);
       }
     }

@@ -150,6 +150,15 @@ describe('line-counter (src/lib/line-counter.ts)', () => {
       assert.equal(lc.counters.duplicates, 4);
     });
 
+    it('a copy delivered an hour later (a resumed MQTT session) still counts once: crossings are remembered while they are inside the window', () => {
+      const lc = nyCounter();
+      const base = { objectId: 7, ts: NY_10 };
+      assert.equal(lc.add(crossing(base), NY_10 + 1000).status, 'counted');
+      for (let m = 1; m <= 60; m++) lc.rollover(NY_10 + m * MIN); // the hours roll on meanwhile
+      assert.equal(lc.add(crossing(base), NY_10 + HOUR - 10).status, 'duplicate');
+      assert.equal(lc.counters.counted, 1);
+    });
+
     it('remembers a bounded number of crossings', () => {
       const lc = nyCounter();
       const w = NY_10 + MIN;
