@@ -201,6 +201,8 @@ interface Burst {
   errors: Record<string, number>;
   samples: Sample[];
   retries: number;
+  /** the sender's CPU while it posted (ms) */
+  cpuMs: number;
 }
 
 let postNo = 0;
@@ -247,6 +249,15 @@ function threadsMs(pid: number): Map<number, number> {
     }
   }
   return out;
+}
+
+/** a thread's name (V8's GC workers, libuv's pool, a worker thread…) and id */
+function threadName(pid: number, t: number): string {
+  try {
+    return `${fs.readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim()}:${t}`;
+  } catch {
+    return String(t);
+  }
 }
 
 /** CPU time of the process's main thread (the event loop: what one post after another waits for). */
@@ -346,14 +357,13 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
     const senderCpu: number[] = [];
     const bareCpu: number[] = [];
     for (let r = 0; r < REPS; r++) {
-      const s0 = cpuMs(sender.proc.pid!);
       const t0 = THREADS ? threadsMs(pid) : null;
       const a = await burstInto(sender, appUrl, appRows, POSTS, 'app', pid);
-      senderCpu.push(((cpuMs(sender.proc.pid!) - s0) / (POSTS * OBS)) * 1000);
+      senderCpu.push((a.b.cpuMs / (POSTS * OBS)) * 1000);
       if (t0) {
         const per = [...threadsMs(pid)].map(([t, ms]) => [t, ((ms - (t0.get(t) ?? 0)) / (POSTS * OBS)) * 1000] as const)
           .filter(([, us]) => us >= 0.05).sort((x, y) => y[1] - x[1]);
-        line('  threads (µs/obs)', per.map(([t, us]) => `${t === pid ? 'main' : t} ${us.toFixed(2)}`).join(', '));
+        line('  threads (µs/obs)', per.map(([t, us]) => `${t === pid ? 'main' : threadName(pid, t)} ${us.toFixed(2)}`).join(', '));
       }
       const b = await burstInto(sender, bareUrl, bareRows, POSTS, 'bare', bare.proc.pid);
       ratios.push(a.rate / b.rate);
@@ -374,6 +384,8 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
       `>= ${int(TARGET_OBS_S)} observations/s: ${median(appRates) >= TARGET_OBS_S ? 'met' : 'NOT met'}`);
   } finally {
     await app.stop('SIGTERM');
+    // BENCH_CMX_APP_OUTPUT=<file>: what the app printed (e.g. with BENCH_CMX_APP_NODE_OPTIONS=--trace-gc)
+    if (process.env.BENCH_CMX_APP_OUTPUT) fs.writeFileSync(process.env.BENCH_CMX_APP_OUTPUT, app.output());
     app.cleanup();
   }
   if (PROF_DIR) {

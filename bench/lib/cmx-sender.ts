@@ -7,7 +7,9 @@
  *   parent → child  { type: 'burst', id, url, first, posts, obs, concurrency }
  *                   posts [first, first+posts) as fast as `concurrency` connections allow
  *                   (each connection sends its next post when the previous one was answered)
- *   child → parent  { type: 'burst', id, t0, tEnd, bytes, statuses, samples }
+ *   child → parent  { type: 'burst', id, t0, tEnd, bytes, statuses, samples, cpuMs }
+ *                   cpuMs: the sender's CPU from its first post to its last answer (not the
+ *                   building of the bodies before)
  *   parent → child  { type: 'paced', id, url, first, obs, rate, durationMs }
  *                   open loop: post k starts at t0 + k / rate, whatever the answers do
  *   child → parent  { type: 'paced', id, t0, tEnd, bytes, statuses, samples }
@@ -114,6 +116,7 @@ async function burst(m: any): Promise<void> {
   const samples: Sample[] = [];
   let next = 0;
   const t0 = now();
+  const cpu0 = process.cpuUsage();
   let retries = 0;
   const lane = async () => {
     while (next < list.length) {
@@ -129,7 +132,8 @@ async function burst(m: any): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: m.concurrency }, lane));
-  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples, retries });
+  const cpu = process.cpuUsage(cpu0);
+  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples, retries, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 /** Open-loop posts at `rate`/s from t0 until `until()` says stop; resolves with every answer. */

@@ -141,6 +141,68 @@ describe('ObservationIndex', () => {
     assert.ok(seq > 1024 * 8, 'went well past several doublings');
   });
 
+  it('minute-late posts from many APs (most adds late, runs past the bulk-ordering bound, growth) match a stable sort by time', () => {
+    const ix = new ObservationIndex();
+    const added: Entry[] = [];
+    const rnd = prng(777);
+    let seq = 0;
+    // each second an AP posts the last minute's observations, its own order within the post
+    for (let sec = 60; sec < 160; sec++) {
+      const n = 200 + rnd(800);
+      for (let i = 0; i < n; i++) {
+        const ts = (sec - 60) * 1000 + rnd(60_000);
+        const e: Entry = [ts, seq % 90, `d${seq % 700}`, seq % 4 ? `ap${sec % 7}` : null];
+        seq++;
+        ix.add(...e);
+        added.push(e);
+      }
+      if (sec % 37 === 0) {
+        // a query in between: what is there so far is in order
+        const sorted = added.map((e, k) => [e, k] as const).sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1]).map(([e]) => e);
+        assert.deepEqual(all(ix), sorted, `after second ${sec}`);
+      }
+    }
+    assert.ok(seq > 3 * 16_384, 'several bulk orderings during the adds');
+    const sorted = added.map((e, k) => [e, k] as const).sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1]).map(([e]) => e);
+    assert.equal(ix.size, sorted.length);
+    assert.equal(ix.newest, sorted[sorted.length - 1][0]);
+    assert.deepEqual(all(ix), sorted);
+    assert.deepEqual(between(ix, 30_000, 45_000), sorted.filter((e) => e[0] >= 30_000 && e[0] <= 45_000));
+  });
+
+  it('property: adds, evictions, ranges and newest in any interleaving match the sorted-array model at every query', () => {
+    const op = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ kind: fc.constant('add' as const), ts: fc.integer({ min: 0, max: 3000 }), rssi: fc.integer({ min: 0, max: 90 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('evict' as const), ts: fc.integer({ min: 0, max: 3000 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('range' as const), from: fc.integer({ min: 0, max: 3000 }), to: fc.integer({ min: 0, max: 3000 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'newest' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 1500 }), (ops) => {
+        const ix = new ObservationIndex();
+        const model = new Model();
+        let n = 0;
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            const e: Entry = [o.ts, o.rssi, `d${n++}`, n % 3 ? `ap${n % 4}` : null];
+            ix.add(...e);
+            model.add(e);
+          } else if (o.kind === 'evict') {
+            ix.evictBefore(o.ts);
+            model.evictBefore(o.ts);
+          } else if (o.kind === 'range') {
+            assert.deepEqual(between(ix, o.from, o.to), model.range(o.from, o.to));
+          } else {
+            assert.equal(ix.newest, model.rows.length ? model.rows[model.rows.length - 1][0] : -Infinity);
+          }
+          assert.equal(ix.size, model.rows.length);
+        }
+        assert.deepEqual(all(ix), model.rows);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it('property: any sequence of adds, evictions and ranges matches the sorted-array model', () => {
     const op = fc.oneof(
       { weight: 8, arbitrary: fc.record({ kind: fc.constant('add' as const), ts: fc.integer({ min: 0, max: 5000 }), rssi: fc.integer({ min: 0, max: 90 }) }) },
