@@ -148,6 +148,8 @@ module.exports = {
   // across all posts (default 64 MB) and posts read at once (default 64); beyond them 503 + Retry-After.
   cmxBodyBudgetMB: Number(env.CMX_BODY_BUDGET_MB) || undefined,
   cmxMaxRequests: Number(env.CMX_MAX_POSTS) || undefined,
+  // Post worker threads per receiver (default 2, 1 on a single CPU): they parse and normalise posts.
+  cmxWorkers: Number(env.CMX_WORKERS) || undefined,
 
   logging: {
     console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false },

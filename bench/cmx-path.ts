@@ -203,6 +203,8 @@ interface Burst {
   retries: number;
   /** the sender's CPU while it posted (ms) */
   cpuMs: number;
+  /** the machine's idle share meanwhile (null: not known) */
+  idle: number | null;
 }
 
 let postNo = 0;
@@ -373,13 +375,13 @@ async function throughput(sender: Child, bare: Child, tmp: string): Promise<void
       appMain.push((a.main / (POSTS * OBS)) * 1000);
       bareCpu.push((b.cpu / (POSTS * OBS)) * 1000);
       line(`round ${r + 1}`, `app ${int(a.rate)} obs/s, bare ${int(b.rate)} obs/s, ratio ${(a.rate / b.rate).toFixed(2)}; ` +
-        `CPU µs/obs app ${appCpu[r].toFixed(1)} (main thread ${appMain[r].toFixed(1)}), bare ${bareCpu[r].toFixed(1)}, sender ${senderCpu[r].toFixed(1)}; app answers ${latencies(a.b.samples.map((s) => s[1]))}`);
+        `CPU µs/obs app ${appCpu[r].toFixed(1)} (main thread ${appMain[r].toFixed(1)}), bare ${bareCpu[r].toFixed(1)}, sender ${senderCpu[r].toFixed(1)}${a.b.idle === null ? '' : `, machine idle ${(a.b.idle * 100).toFixed(0)} %`}; app answers ${latencies(a.b.samples.map((s) => s[1]))}`);
     }
     line('app (npm start) stored', `${int(median(appRates))} observations/s (median; ${appRates.map(int).join(', ')})`);
     line('bare node:http + append', `${int(median(bareRates))} observations/s (median; ${bareRates.map(int).join(', ')})`);
     line('ratio app / bare', `${median(ratios).toFixed(2)} (median; ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
     line('CPU per observation stored', `app ${median(appCpu).toFixed(1)} µs (Node-RED process, all threads; its main thread ${median(appMain).toFixed(1)} µs, ` +
-      `the rest on the post worker, libuv and V8 threads), bare ${median(bareCpu).toFixed(1)} µs (one thread does nearly all of it)`);
+      `the rest on the post workers, libuv and V8 threads), bare ${median(bareCpu).toFixed(1)} µs (one thread does nearly all of it)`);
     line('goal', `ratio >= ${TARGET_RATIO}: ${median(ratios) >= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
       `>= ${int(TARGET_OBS_S)} observations/s: ${median(appRates) >= TARGET_OBS_S ? 'met' : 'NOT met'}`);
   } finally {

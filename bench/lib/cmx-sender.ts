@@ -7,9 +7,10 @@
  *   parent → child  { type: 'burst', id, url, first, posts, obs, concurrency }
  *                   posts [first, first+posts) as fast as `concurrency` connections allow
  *                   (each connection sends its next post when the previous one was answered)
- *   child → parent  { type: 'burst', id, t0, tEnd, bytes, statuses, samples, cpuMs }
+ *   child → parent  { type: 'burst', id, t0, tEnd, bytes, statuses, samples, cpuMs, idle }
  *                   cpuMs: the sender's CPU from its first post to its last answer (not the
- *                   building of the bodies before)
+ *                   building of the bodies before); idle: the machine's idle share of its CPU
+ *                   time meanwhile (/proc/stat), null off Linux
  *   parent → child  { type: 'paced', id, url, first, obs, rate, durationMs }
  *                   open loop: post k starts at t0 + k / rate, whatever the answers do
  *   child → parent  { type: 'paced', id, t0, tEnd, bytes, statuses, samples }
@@ -31,6 +32,7 @@
  * the codes), start = high-resolution epoch ms
  * (performance.timeOrigin + performance.now()), comparable across processes on one machine.
  */
+import * as fs from 'fs';
 import * as http from 'http';
 import { bigV3Post, mixedPost } from './cmx-posts';
 
@@ -101,6 +103,16 @@ function bodies(first: number, count: number, obs: number): Buffer[] {
   return out;
 }
 
+/** The machine's CPU ticks from /proc/stat (all CPUs): idle (idle + iowait) and total; null off Linux. */
+function machineTicks(): { idle: number; total: number } | null {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + (f[4] || 0), total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
 function statuses(samples: Sample[]): Record<string, number> {
   const s: Record<string, number> = {};
   for (const x of samples) s[x[2]] = (s[x[2]] ?? 0) + 1;
@@ -117,6 +129,7 @@ async function burst(m: any): Promise<void> {
   let next = 0;
   const t0 = now();
   const cpu0 = process.cpuUsage();
+  const machine0 = machineTicks();
   let retries = 0;
   const lane = async () => {
     while (next < list.length) {
@@ -133,7 +146,9 @@ async function burst(m: any): Promise<void> {
   };
   await Promise.all(Array.from({ length: m.concurrency }, lane));
   const cpu = process.cpuUsage(cpu0);
-  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples, retries, cpuMs: (cpu.user + cpu.system) / 1000 });
+  const machine1 = machineTicks();
+  const idle = machine0 && machine1 ? (machine1.idle - machine0.idle) / Math.max(1, machine1.total - machine0.total) : null;
+  send({ type: 'burst', id: m.id, t0, tEnd: now(), bytes, statuses: statuses(samples), errors: takeErrors(), samples, retries, cpuMs: (cpu.user + cpu.system) / 1000, idle });
 }
 
 /** Open-loop posts at `rate`/s from t0 until `until()` says stop; resolves with every answer. */

@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { CmxIntake, IntakeEvents, IntakeOptions } from './cmx-intake';
 import { BodyBudget, BUDGET_DEFAULTS, declaredLength, readJsonBody, RETRY_AFTER_S as BUDGET_RETRY_S } from './http-body';
-import { PostWorker } from './post-worker';
+import { PostWorkerPool } from './post-worker';
 import { Spool } from './spool';
 
 /** Seconds a sender refused for a backlog is asked to wait. */
@@ -38,6 +38,8 @@ export interface ReceiverWorkerSettings {
   /** false: on Node-RED's own thread */
   thread: boolean;
   heapMB?: number;
+  /** worker threads per receiver (undefined: defaultWorkerCount()) */
+  count?: number;
 }
 
 export interface EndpointEvents extends IntakeEvents {
@@ -56,9 +58,9 @@ export interface EndpointEvents extends IntakeEvents {
 
 /**
  * The process-wide parts of the receivers' settings (settings.js: cmxBodyBudgetMB,
- * cmxMaxRequests, cmxWorker, cmxWorkerHeapMB).
+ * cmxMaxRequests, cmxWorker, cmxWorkers, cmxWorkerHeapMB).
  */
-export function receiverProcessSettings(s: { cmxBodyBudgetMB?: unknown; cmxMaxRequests?: unknown; cmxWorker?: unknown; cmxWorkerHeapMB?: unknown }): {
+export function receiverProcessSettings(s: { cmxBodyBudgetMB?: unknown; cmxMaxRequests?: unknown; cmxWorker?: unknown; cmxWorkers?: unknown; cmxWorkerHeapMB?: unknown }): {
   budget: BodyBudget;
   worker: ReceiverWorkerSettings;
 } {
@@ -67,7 +69,7 @@ export function receiverProcessSettings(s: { cmxBodyBudgetMB?: unknown; cmxMaxRe
   const requests = positive(s.cmxMaxRequests);
   return {
     budget: new BodyBudget(mb ? Math.round(mb * 1024 * 1024) : BUDGET_DEFAULTS.bytes, requests ? Math.floor(requests) : BUDGET_DEFAULTS.requests),
-    worker: { thread: s.cmxWorker !== false && s.cmxWorker !== 'false', heapMB: positive(s.cmxWorkerHeapMB) },
+    worker: { thread: s.cmxWorker !== false && s.cmxWorker !== 'false', heapMB: positive(s.cmxWorkerHeapMB), count: positive(s.cmxWorkers) },
   };
 }
 
@@ -75,7 +77,7 @@ export class CmxEndpoint {
   state: 'starting' | 'ready' | 'failed' | 'closed' = 'starting';
   readonly spool: Spool;
   readonly intake: CmxIntake;
-  readonly worker: PostWorker;
+  readonly worker: PostWorkerPool;
   private ready: Promise<void> = Promise.resolve();
 
   constructor(
@@ -84,10 +86,11 @@ export class CmxEndpoint {
   ) {
     const o = settings.intake;
     this.spool = new Spool({ ...settings.spool, warn: (t) => events.warn(t) });
-    this.worker = new PostWorker({
+    this.worker = new PostWorkerPool({
       config: { secret: settings.secret, filter: o.filter, anonymise: o.anonymise, toleranceMs: o.toleranceMs },
       thread: settings.worker.thread,
       heapMB: settings.worker.heapMB,
+      count: settings.worker.count,
       // (the same bound as for accepted posts: bodies waiting for the worker are not stored yet either)
       maxQueueBytes: o.maxPendingBytes,
       stopped: (reason, ms) => events.workerStopped(reason, ms),

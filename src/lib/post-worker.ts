@@ -1,14 +1,19 @@
 /**
- * The receiver's side of its post worker (post-worker-thread.ts): one long-lived worker thread
- * per receiver, started with the receiver and terminated when it closes. Posts go in order and
- * their replies come back in order (one request at a time on the thread). Bounded: bodies queued
- * at the worker beyond `maxQueueBytes` are refused (503) before they are sent, one is always let
- * in when none waits. A worker that dies (an uncaught error, its heap bound reached) is started
- * again (at once, then after a growing pause while it keeps dying); the requests it held are
- * answered 503 (the sender posts them again: none was acknowledged) and so are those that come
- * before the new one runs. With `thread: false` the same PostProcessor runs on this thread
+ * The receiver's side of its post workers (post-worker-thread.ts): long-lived worker threads
+ * started with the receiver and terminated when it closes. PostWorker is one thread: the posts
+ * sent to it go in order and their replies come back in order (one request at a time on the
+ * thread). PostWorkerPool is what a receiver uses: `count` of them (settings `cmxWorkers`; default
+ * two, one on a single-CPU machine), each post sent to the ready one with the fewest bytes waiting,
+ * so that parsing, the heaviest step, runs on as many cores as there are posts (one thread was the
+ * busiest of the path: the machine sat idle while posts queued for it). Bounded: bodies queued at
+ * the workers beyond `maxQueueBytes` (all of them together) are refused (503) before they are sent,
+ * one is always let in when none waits. A worker that dies (an uncaught error, its heap bound
+ * reached) is started again (at once, then after a growing pause while it keeps dying); the
+ * requests it held are answered 503 (the sender posts them again: none was acknowledged) while the
+ * others go on taking posts. With `thread: false` the same PostProcessor runs on this thread
  * (settings `cmxWorker: false`), with the same replies. Framework-free.
  */
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { alone, PostProcessor, PostReply, PostRequest, ProcessorConfig } from './post-processor';
@@ -71,6 +76,11 @@ export class PostWorker {
   /** Whether posts can be processed now (false while a stopped worker waits to be started again). */
   get ready(): boolean {
     return !this.closed && (this.inline !== null || this.worker !== null);
+  }
+
+  /** Bytes of the bodies sent and not answered yet. */
+  get queuedBytes(): number {
+    return this.queued;
   }
 
   /** Whether a body of `bytes` may be sent now. */
@@ -198,6 +208,71 @@ export class PostWorker {
       clearTimeout(w.timer);
       w.resolve(busy(id, reason));
     }
+  }
+}
+
+/** Post workers a receiver starts by default: two (parsing runs on a second core), one on a single CPU. */
+export function defaultWorkerCount(): number {
+  const cpus = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return cpus > 1 ? 2 : 1;
+}
+
+/** Most post workers one receiver starts (settings `cmxWorkers`). */
+export const MAX_WORKERS = 16;
+
+/**
+ * A receiver's post workers: `count` PostWorkers (one with `thread: false`) behind the same
+ * interface. A post goes to the ready worker with the fewest bytes waiting; the queue bound is
+ * for all of them together.
+ */
+export class PostWorkerPool {
+  private readonly workers: PostWorker[];
+
+  constructor(private readonly options: PostWorkerOptions & { count?: number }) {
+    const n = options.thread === false ? 1 : Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.count ?? defaultWorkerCount())));
+    this.workers = Array.from({ length: n }, () => new PostWorker(options));
+  }
+
+  /** Workers in the pool. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Whether posts can be processed now (some worker runs). */
+  get ready(): boolean {
+    return this.workers.some((w) => w.ready);
+  }
+
+  /** Workers started, and stopped by a fault, in all. */
+  get counts(): { started: number; died: number } {
+    let started = 0;
+    let died = 0;
+    for (const w of this.workers) {
+      started += w.counts.started;
+      died += w.counts.died;
+    }
+    return { started, died };
+  }
+
+  /** Whether a body of `bytes` may be sent now (the bound is for the bodies waiting at every worker). */
+  admits(bytes: number): boolean {
+    if (!this.ready) return false;
+    const max = this.options.maxQueueBytes ?? WORKER_DEFAULTS.maxQueueBytes;
+    let queued = 0;
+    for (const w of this.workers) queued += w.queuedBytes;
+    return queued === 0 || queued + bytes <= max;
+  }
+
+  /** As PostWorker.submit, on the ready worker with the fewest bytes waiting (503 when none is ready). */
+  submit(req: Submission): Promise<PostReply> {
+    let best: PostWorker | null = null;
+    for (const w of this.workers) if (w.ready && (best === null || w.queuedBytes < best.queuedBytes)) best = w;
+    return (best ?? this.workers[0]).submit(req);
+  }
+
+  /** Terminates every worker; requests still waiting are answered 503. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }
 

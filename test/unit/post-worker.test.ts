@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
+import * as os from 'os';
 import * as path from 'path';
 import type { PostReply } from '../../src/lib/post-processor';
-import { PostWorker } from '../../src/lib/post-worker';
+import { defaultWorkerCount, MAX_WORKERS, PostWorker, PostWorkerPool } from '../../src/lib/post-worker';
 import { observationFilter } from '../../src/lib/scanning';
 
 const SCRIPT = path.join(__dirname, '../support/misbehaving-worker.js');
@@ -59,5 +60,58 @@ describe('post-worker: the receiver\'s worker thread, when it misbehaves', funct
     const r = await hung;
     assert.equal(status(r), 503);
     assert.equal(worker.ready, false);
+  });
+});
+
+describe('post-worker: a receiver\'s pool of workers', function () {
+  this.timeout(20000);
+  let pool: PostWorkerPool | null = null;
+  afterEach(async () => {
+    await pool?.close();
+    pool = null;
+  });
+
+  it('two by default on this machine (one on a single CPU), one on Node-RED\'s thread, at most MAX_WORKERS', async () => {
+    assert.equal(defaultWorkerCount(), os.availableParallelism() > 1 ? 2 : 1);
+    pool = new PostWorkerPool({ config, script: SCRIPT });
+    assert.equal(pool.size, defaultWorkerCount());
+    await pool.close();
+    pool = new PostWorkerPool({ config, thread: false, count: 4 });
+    assert.equal(pool.size, 1);
+    await pool.close();
+    pool = new PostWorkerPool({ config, script: SCRIPT, count: 1000 });
+    assert.equal(pool.size, MAX_WORKERS);
+  });
+
+  it('a post busy on one worker does not hold the others back: they go to the worker with the fewest bytes waiting', async () => {
+    pool = new PostWorkerPool({ config, script: SCRIPT, count: 2 });
+    const hung = pool.submit(req(2));
+    for (let i = 0; i < 5; i++) assert.equal(status(await pool.submit(req(5))), 400, `post ${i} answered beside the busy one`);
+    await pool.close();
+    assert.equal(status(await hung), 503, 'the busy one is answered 503 at close');
+    assert.equal(pool.ready, false);
+  });
+
+  it('a worker that dies: what it held is answered 503, the other goes on taking posts, and it starts again', async () => {
+    const stopped: string[] = [];
+    pool = new PostWorkerPool({ config, script: SCRIPT, count: 2, stopped: (why) => stopped.push(why) });
+    const killer = pool.submit(req(1));
+    assert.equal(status(await killer), 503);
+    assert.deepEqual(stopped, ['exit code 3']);
+    assert.equal(pool.ready, true, 'the other worker still runs');
+    assert.equal(status(await pool.submit(req(5))), 400);
+    while (pool.counts.started < 3) await new Promise((res) => setTimeout(res, 10));
+    assert.deepEqual(pool.counts, { started: 3, died: 1 });
+  });
+
+  it('the queue bound is for the bodies waiting at every worker together', async () => {
+    pool = new PostWorkerPool({ config, script: SCRIPT, count: 2, maxQueueBytes: 100 });
+    assert.equal(pool.admits(1000), true, 'one is always let in when none waits');
+    const hung = pool.submit({ ...req(2), bytes: 60 });
+    assert.equal(pool.admits(30), true);
+    assert.equal(pool.admits(50), false, '60 waiting at one worker + 50 > 100, though the other waits for nothing');
+    await pool.close();
+    assert.equal(status(await hung), 503);
+    assert.equal(pool.admits(1), false, 'closed');
   });
 });
