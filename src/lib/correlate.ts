@@ -181,8 +181,9 @@ export class Correlator {
 
   /** One observation (already past the receiver's filters). */
   addObservation(o: ObservationInput): void {
-    this.visits.add(o.clientMac, o.ts);
-    if (o.rssi > this.options.rssiThreshold) this.index.add(o.ts, o.rssi, o.clientMac, o.apMac || null);
+    // (the tracker's own key string: the index's lookup of it is then a pointer comparison)
+    const mac = this.visits.add(o.clientMac, o.ts);
+    if (o.rssi > this.options.rssiThreshold) this.index.add(o.ts, o.rssi, mac, o.apMac || null);
     if (o.ts > this.watermark) this.watermark = o.ts;
     this.version += 1;
   }
