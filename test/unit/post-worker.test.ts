@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { PostReply } from '../../src/lib/post-processor';
 import { defaultWorkerCount, MAX_WORKERS, PostWorker, PostWorkerPool } from '../../src/lib/post-worker';
 import { observationFilter } from '../../src/lib/scanning';
+import { fixture } from '../support/fixtures';
 
 const SCRIPT = path.join(__dirname, '../support/misbehaving-worker.js');
 const config = { secret: 's', filter: observationFilter({}) };
@@ -81,6 +82,26 @@ describe('post-worker: a receiver\'s pool of workers', function () {
     await pool.close();
     pool = new PostWorkerPool({ config, script: SCRIPT, count: 1000 });
     assert.equal(pool.size, MAX_WORKERS);
+  });
+
+  it('real posts: two worker threads and Node-RED\'s thread (cmxWorker: false) give the same replies', async () => {
+    const real = { secret: 's3cr3t-shared-value', filter: observationFilter({}) };
+    const bodies = ['B-1', 'B-6', 'B-1', 'B-6'].map((n) => Buffer.from(JSON.stringify(fixture(n))));
+    const post = (b: Buffer) => ({ kind: 'post' as const, body: new Uint8Array(b), now: Date.parse('2026-12-01T00:00:00Z'), lines: true });
+    pool = new PostWorkerPool({ config: real, count: 2 });
+    const threaded = await Promise.all(bodies.map((b) => pool!.submit(post(b))));
+    await pool.close();
+    pool = new PostWorkerPool({ config: real, thread: false });
+    const inline = await Promise.all(bodies.map((b) => pool!.submit(post(b))));
+    // (typed arrays as plain arrays: a moved buffer arrives as a Uint8Array, the inline one is a Buffer)
+    const plain = (v: unknown): unknown => {
+      if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+      if (Array.isArray(v)) return v.map(plain);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'id').map(([k, x]) => [k, plain(x)]));
+      return v;
+    };
+    assert.ok(threaded.every((r) => r.ok && r.observations.n > 0), JSON.stringify(threaded.map(status)));
+    assert.deepEqual(threaded.map(plain), inline.map(plain));
   });
 
   it('a post busy on one worker does not hold the others back: they go to the worker with the fewest bytes waiting', async () => {
