@@ -104,6 +104,12 @@ export class VisitTracker {
   private clock = -Infinity;
   /** devices forgotten because maxDevices were kept */
   capped = 0;
+  /**
+   * forgetOldest()'s walk of the oldest bucket, kept between calls: asking a Set for its first
+   * entry again and again steps over every entry deleted before it (V8 keeps them as holes until
+   * it rehashes), so forgetting a minute of 30,000 devices one by one was quadratic
+   */
+  private evictWalk: { bucket: number; set: Set<Device>; it: Iterator<Device> } | null = null;
   /** the device noteLatest() places, and its test for the binary search (made once, not per call) */
   private placing: Device | null = null;
   private readonly notNewerThanPlacing = (i: number): boolean => newerFirst(this.latestList[i], this.placing!) >= 0;
@@ -354,7 +360,16 @@ export class VisitTracker {
   private forgetOldest(): void {
     for (;;) {
       const set = this.buckets.get(this.oldestBucket);
-      const d = set?.values().next().value as Device | undefined;
+      if (!set) return;
+      let walk = this.evictWalk;
+      if (!walk || walk.bucket !== this.oldestBucket || walk.set !== set) walk = this.evictWalk = { bucket: this.oldestBucket, set, it: set.values() };
+      // (the set's first entry: the walk has passed only entries that left it)
+      let next = walk.it.next();
+      if (next.done) {
+        walk = this.evictWalk = { bucket: this.oldestBucket, set, it: set.values() };
+        next = walk.it.next();
+      }
+      const d = next.done ? undefined : next.value;
       if (!d) return;
       if (Math.floor(d.visits[0].last / MINUTE) > d.bucket) {
         this.file(d); // filed lazily: it belongs later

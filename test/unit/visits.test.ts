@@ -153,6 +153,25 @@ describe('VisitTracker', () => {
     assert.deepEqual([...vt.values()].map((d) => d.clientMac), ['new']);
   });
 
+  it('maxDevices: a minute of many devices is forgotten in the order they came, across calls, with a device re-filed, and the minute emptied and filled again (a new set) in between', () => {
+    const vt = new VisitTracker({ sessionGapS: 300, maxDevices: 5 });
+    for (const m of ['a', 'b', 'c', 'd', 'e']) vt.add(m, T0 + 1000); // one minute
+    vt.add('f', T0 + 2 * MIN); // forgets a
+    assert.equal(vt.get('a'), undefined);
+    vt.add('b', T0 + 3 * MIN); // b grew: still filed under the first minute until looked at
+    vt.add('g', T0 + 2 * MIN); // the walk meets b (filed again where it belongs), forgets c
+    assert.equal(vt.get('c'), undefined);
+    assert.deepEqual(visitsOf(vt, 'b'), [[T0 + 1000, T0 + 3 * MIN]]);
+    vt.add('h', T0 + 2 * MIN); // forgets d
+    vt.add('i', T0 + 2 * MIN); // forgets e: the first minute is empty
+    assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), ['b', 'f', 'g', 'h', 'i']);
+    vt.add('z', T0 + 1000); // forgets f (the oldest minute now); z fills the first minute again
+    assert.equal(vt.get('f'), undefined);
+    vt.add('y', T0 + 10 * MIN); // forgets z, from the new set of that minute
+    assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), ['b', 'g', 'h', 'i', 'y']);
+    assert.equal(vt.capped, 6);
+  });
+
   describe('evictBefore', () => {
     // T0 is 08:00Z, on an hour boundary
     it('drops only the visits that ended before the start; a visit that ends at or after it stays whole', () => {
