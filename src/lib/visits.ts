@@ -44,7 +44,7 @@ interface Device extends DeviceVisits {
   dwell: number;
   /** how it is counted in the figures: 0 not, 1 visitor, 2 staff */
   counted: 0 | 1 | 2;
-  /** the minute bucket it is filed in (that of visits[0].last), or NaN */
+  /** the minute bucket it is filed in (that of visits[0].last), or −1 (an integer, as minutes are: no boxed number per device) */
   bucket: number;
   inLatest: boolean;
 }
@@ -140,7 +140,7 @@ export class VisitTracker {
     let d = this.devices.get(clientMac);
     if (d === undefined) {
       if (this.devices.size >= this.maxDevices) this.forgetOldest();
-      d = { clientMac, visits: [{ first: ts, last: ts }], dwell: 0, counted: 0, bucket: NaN, inLatest: false };
+      d = { clientMac, visits: [{ first: ts, last: ts }], dwell: 0, counted: 0, bucket: -1, inLatest: false };
       this.devices.set(clientMac, d);
       this.changed(d);
       return d.clientMac;
@@ -254,7 +254,11 @@ export class VisitTracker {
     this.visitorDevices += 1;
     this.visitorVisits += d.visits.length;
     this.visitorDwell += dwell;
-    for (const v of d.visits) this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, 1));
+    for (const v of d.visits) {
+      // (a visit of one instant, as every new device's: its one hour, as forEachHour would give it)
+      if (v.first === v.last) this.bump(this.hours.hourOf(v.first), v.first, 1);
+      else this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, 1));
+    }
   }
 
   /** Takes d's visits out of the figures (before they change). */
@@ -265,7 +269,10 @@ export class VisitTracker {
       this.visitorDevices -= 1;
       this.visitorVisits -= d.visits.length;
       this.visitorDwell -= d.dwell;
-      for (const v of d.visits) this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, -1));
+      for (const v of d.visits) {
+        if (v.first === v.last) this.bump(this.hours.hourOf(v.first), v.first, -1);
+        else this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, -1));
+      }
     }
     d.counted = 0;
   }
@@ -277,7 +284,7 @@ export class VisitTracker {
    */
   private file(d: Device, lazy = false): void {
     const b = Math.floor(d.visits[0].last / MINUTE);
-    if (b === d.bucket || (lazy && b > d.bucket)) return;
+    if (b === d.bucket || (lazy && d.bucket >= 0 && b > d.bucket)) return;
     this.unfile(d);
     let set = this.buckets.get(b);
     if (set === undefined) {
@@ -290,7 +297,7 @@ export class VisitTracker {
   }
 
   private unfile(d: Device): void {
-    if (Number.isNaN(d.bucket)) return;
+    if (d.bucket < 0) return;
     const set = this.buckets.get(d.bucket);
     if (set) {
       set.delete(d);
@@ -299,7 +306,7 @@ export class VisitTracker {
         if (d.bucket === this.oldestBucket) this.advanceOldest();
       }
     }
-    d.bucket = NaN;
+    d.bucket = -1;
   }
 
   /** The oldest bucket after the previous one emptied: a short walk, or one pass over the keys. */
