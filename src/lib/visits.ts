@@ -44,8 +44,9 @@ interface Device extends DeviceVisits {
   dwell: number;
   /** how it is counted in the figures: 0 not, 1 visitor, 2 staff */
   counted: 0 | 1 | 2;
-  /** the minute bucket it is filed in (that of visits[0].last), or −1 (an integer, as minutes are: no boxed number per device) */
+  /** the minute bucket it is filed in (that of visits[0].last), when `filed` (an integer field: no boxed number per device) */
   bucket: number;
+  filed: boolean;
   inLatest: boolean;
 }
 
@@ -140,7 +141,7 @@ export class VisitTracker {
     let d = this.devices.get(clientMac);
     if (d === undefined) {
       if (this.devices.size >= this.maxDevices) this.forgetOldest();
-      d = { clientMac, visits: [{ first: ts, last: ts }], dwell: 0, counted: 0, bucket: -1, inLatest: false };
+      d = { clientMac, visits: [{ first: ts, last: ts }], dwell: 0, counted: 0, bucket: 0, filed: false, inLatest: false };
       this.devices.set(clientMac, d);
       this.changed(d);
       return d.clientMac;
@@ -284,7 +285,7 @@ export class VisitTracker {
    */
   private file(d: Device, lazy = false): void {
     const b = Math.floor(d.visits[0].last / MINUTE);
-    if (b === d.bucket || (lazy && d.bucket >= 0 && b > d.bucket)) return;
+    if (d.filed && (b === d.bucket || (lazy && b > d.bucket))) return;
     this.unfile(d);
     let set = this.buckets.get(b);
     if (set === undefined) {
@@ -294,19 +295,22 @@ export class VisitTracker {
     }
     set.add(d);
     d.bucket = b;
+    d.filed = true;
   }
 
   private unfile(d: Device): void {
-    if (d.bucket < 0) return;
+    if (!d.filed) return;
     const set = this.buckets.get(d.bucket);
     if (set) {
       set.delete(d);
       if (set.size === 0) {
         this.buckets.delete(d.bucket);
+        // (a walk of it would keep the devices it held alive)
+        if (this.evictWalk?.set === set) this.evictWalk = null;
         if (d.bucket === this.oldestBucket) this.advanceOldest();
       }
     }
-    d.bucket = -1;
+    d.filed = false;
   }
 
   /** The oldest bucket after the previous one emptied: a short walk, or one pass over the keys. */

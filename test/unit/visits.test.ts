@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { VisitTracker } from '../../src/lib/visits';
+import { LocalHours } from '../../src/lib/tz';
 import { naiveVisits } from '../support/naive-correlate';
 
 const S = 1000;
@@ -170,6 +171,19 @@ describe('VisitTracker', () => {
     vt.add('y', T0 + 10 * MIN); // forgets z, from the new set of that minute
     assert.deepEqual([...vt.values()].map((d) => d.clientMac).sort(), ['b', 'g', 'h', 'i', 'y']);
     assert.equal(vt.capped, 6);
+  });
+
+  it('times before 1970 (negative minutes, −1 among them) are filed, evicted and capped like any other', () => {
+    const vt = new VisitTracker({ sessionGapS: 300, maxDevices: 2, hours: new LocalHours('UTC') });
+    vt.add('b', -90_000); // minute −2
+    for (let i = 0; i < 10; i++) vt.add(`x${i}`, 1000 * i);
+    assert.equal(vt.deviceCount, 2, 'the cap holds');
+    assert.equal(vt.capped, 9);
+    const other = new VisitTracker({ sessionGapS: 300, hours: new LocalHours('UTC') });
+    other.add('a', -30_000); // minute −1
+    other.evictBefore(1_000_000);
+    assert.equal(other.deviceCount, 0, 'evicted');
+    assert.equal(other.figures(1_000_000, 2_000_000).devices, 0);
   });
 
   describe('evictBefore', () => {
