@@ -85,8 +85,7 @@ export class PostWorker {
 
   /** Whether a body of `bytes` may be sent now. */
   admits(bytes: number): boolean {
-    const max = this.options.maxQueueBytes ?? WORKER_DEFAULTS.maxQueueBytes;
-    return this.ready && (this.queued === 0 || this.queued + bytes <= max);
+    return this.ready && fits(this.queued, bytes, this.options.maxQueueBytes);
   }
 
   /**
@@ -257,10 +256,9 @@ export class PostWorkerPool {
   /** Whether a body of `bytes` may be sent now (the bound is for the bodies waiting at every worker). */
   admits(bytes: number): boolean {
     if (!this.ready) return false;
-    const max = this.options.maxQueueBytes ?? WORKER_DEFAULTS.maxQueueBytes;
     let queued = 0;
     for (const w of this.workers) queued += w.queuedBytes;
-    return queued === 0 || queued + bytes <= max;
+    return fits(queued, bytes, this.options.maxQueueBytes);
   }
 
   /** As PostWorker.submit, on the ready worker with the fewest bytes waiting (503 when none is ready). */
@@ -274,6 +272,11 @@ export class PostWorkerPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
+}
+
+/** Whether `bytes` more may wait beside `queued` within the bound (one is always let in when none waits). */
+function fits(queued: number, bytes: number, maxQueueBytes = WORKER_DEFAULTS.maxQueueBytes): boolean {
+  return queued === 0 || queued + bytes <= maxQueueBytes;
 }
 
 function busy(id: number, error: string): PostReply {

@@ -255,11 +255,14 @@ export class VisitTracker {
     this.visitorDevices += 1;
     this.visitorVisits += d.visits.length;
     this.visitorDwell += dwell;
-    for (const v of d.visits) {
-      // (a visit of one instant, as every new device's: its one hour, as forEachHour would give it)
-      if (v.first === v.last) this.bump(this.hours.hourOf(v.first), v.first, 1);
-      else this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, 1));
-    }
+    for (const v of d.visits) this.bumpVisit(v, 1);
+  }
+
+  /** Adds `by` to every clock hour v overlaps. */
+  private bumpVisit(v: Visit, by: number): void {
+    // (a visit of one instant, as every new device's: its one hour, as forEachHour would give it)
+    if (v.first === v.last) this.bump(this.hours.hourOf(v.first), v.first, by);
+    else this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, by));
   }
 
   /** Takes d's visits out of the figures (before they change). */
@@ -270,10 +273,7 @@ export class VisitTracker {
       this.visitorDevices -= 1;
       this.visitorVisits -= d.visits.length;
       this.visitorDwell -= d.dwell;
-      for (const v of d.visits) {
-        if (v.first === v.last) this.bump(this.hours.hourOf(v.first), v.first, -1);
-        else this.hours.forEachHour(v.first, v.last, (h, t) => this.bump(h, t, -1));
-      }
+      for (const v of d.visits) this.bumpVisit(v, -1);
     }
     d.counted = 0;
   }
