@@ -413,7 +413,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 export function classifyInput(p: unknown): InputItem {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return failed('not an object');
   const o = p as Record<string, unknown>;
-  if ('tsIn' in o || 'tsOut' in o) {
+  if (activityShaped(o)) {
     if (typeof o.serial !== 'string' || !o.serial) return failed('activity without serial');
     if (!isNum(o.tsIn) || !isNum(o.tsOut) || o.tsOut < o.tsIn) return failed('activity needs tsIn ≤ tsOut (epoch ms)');
     if (!isNum(o.peakPeople) || o.peakPeople < 0 || o.peakPeople > MAX_COUNT) return failed(`activity needs peakPeople from 0 to ${MAX_COUNT}`);
@@ -425,6 +425,11 @@ export function classifyInput(p: unknown): InputItem {
     return problem === null ? { ok: true, kind: 'observation', value: o as unknown as ObservationInput } : failed(problem);
   }
   return failed('neither an observation (clientMac, ts, rssi) nor an activity (serial, tsIn, tsOut)');
+}
+
+/** An input with tsIn or tsOut is taken for an activity (and checked as one), whatever else it has. */
+function activityShaped(o: Record<string, unknown>): boolean {
+  return 'tsIn' in o || 'tsOut' in o;
 }
 
 /** Why an input with a clientMac is not an observation; null when it is one. */
@@ -443,5 +448,5 @@ function observationProblem(o: Record<string, unknown>): string | null {
 export function asObservation(p: unknown): ObservationInput | null {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return null;
   const o = p as Record<string, unknown>;
-  return 'clientMac' in o && !('tsIn' in o) && !('tsOut' in o) && observationProblem(o) === null ? (o as unknown as ObservationInput) : null;
+  return 'clientMac' in o && !activityShaped(o) && observationProblem(o) === null ? (o as unknown as ObservationInput) : null;
 }
