@@ -18,11 +18,10 @@
  * with the cap the visitor figures cover the devices kept, by design.
  * A measurement, not a test: the targets (< 50 ms, < 500 MB) are printed, never asserted.
  */
-import { execFileSync, fork } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
+import { fork } from 'child_process';
 import * as path from 'path';
 import { prng } from '../demo/cameras';
+import { libFromGit } from './lib/baseline';
 import { heading, int, line, runMain } from './lib/report';
 
 const DEVICES = Math.max(1000, Math.floor(Number(process.env.BENCH_SUMMARY_DEVICES) || 1_000_000));
@@ -129,21 +128,6 @@ function stream(sink: Sink, from: number, to: number, firstId: number, count: nu
 // ---------------------------------------------------------------------------------------------
 // a side (child process)
 
-/** today's sources from git into a temporary folder; null when git or the revision is not there */
-function baselineDir(): string | null {
-  const dir = path.join(os.tmpdir(), `meraki-bench-baseline-${BASELINE_REV}`, 'src', 'lib');
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    for (const f of BASE_FILES) {
-      const text = execFileSync('git', ['show', `${BASELINE_REV}:src/lib/${f}`], { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      fs.writeFileSync(path.join(dir, f), text);
-    }
-    return dir;
-  } catch {
-    return null;
-  }
-}
-
 function figuresOf(s: any): string {
   return JSON.stringify({ visitors: s.visitors, cmxHourly: s.cmxHourly, busiestHour: s.busiestHour, zones: s.zones.map((z: any) => [z.serial, z.zone, z.activities, z.people, z.lastActivityAt]), hourly: Object.keys(s.hourly).sort().map((k) => [k, s.hourly[k]]), latest: s.devices.slice(0, 10).map((d: any) => [d.clientMac, d.visits, d.dwellS, d.lastSeen, d.staff]) });
 }
@@ -237,7 +221,7 @@ const max = (xs: number[]): number => xs.reduce((m, x) => (x > m ? x : m), -Infi
 export async function run(): Promise<boolean> {
   heading(`Summary of a ${int(DEVICES)}-device day: today's (${BASELINE_REV}) against the new one, each side in its own process`);
   const dirs: [SideName, string | null][] = [
-    ['today', baselineDir()],
+    ['today', libFromGit(BASELINE_REV, BASE_FILES)],
     ['new', path.join(__dirname, '..', 'src', 'lib')],
     ['new, no cap', path.join(__dirname, '..', 'src', 'lib')],
   ];

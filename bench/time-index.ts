@@ -7,21 +7,25 @@
  * own order (Meraki posts a minute of observations per AP or network, so nearly every observation
  * is older than one already held), BENCH_TI_OBS in all (default 600,000). Compared with:
  *   (a) the same observations sorted by time first (every add in order: the floor);
- *   (b) the index as it was before bulk ordering, written out below (each late add found by binary
- *       search and everything after it moved at once), on a smaller count (BENCH_TI_OLD_OBS,
- *       default 60,000: it is quadratic) and scaled to the same count only in the text.
+ *   (b) the index as it was before bulk ordering (src/lib/time-index.ts at BENCH_TI_BASELINE_REV,
+ *       default a7d868f, taken from git: each late add found by binary search and everything after
+ *       it moved at once), on a smaller count (BENCH_TI_OLD_OBS, default 60,000: it is quadratic)
+ *       and scaled to the same count only in the text; skipped when git cannot give it.
  * Timed: the adds and one range query at the end (which puts any late run in place), median of
  * BENCH_TI_ROUNDS rounds (default 5). A measurement, not a test: nothing about time is asserted;
  * exit code 1 only when the indexes disagree with each other.
  */
 import { ObservationIndex } from '../src/lib/time-index';
+import * as path from 'path';
 import { prng } from '../test/support/seeded';
+import { libFromGit } from './lib/baseline';
 import { heading, int, line, median, runMain } from './lib/report';
 
 const OBS = Math.max(1000, Math.floor(Number(process.env.BENCH_TI_OBS) || 600_000));
 const OLD_OBS = Math.max(1000, Math.floor(Number(process.env.BENCH_TI_OLD_OBS) || 60_000));
 const PER_POST = Math.max(1, Math.floor(Number(process.env.BENCH_TI_PER_POST) || 2000));
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_TI_ROUNDS) || 5));
+const BASELINE_REV = process.env.BENCH_TI_BASELINE_REV || 'a7d868f';
 
 interface Arrivals {
   ts: Float64Array;
@@ -55,51 +59,6 @@ interface Index {
   range(from: number, to: number, fn: (ts: number, rssi: number, mac: string, ap: string | null) => void): void;
 }
 
-/** The index before bulk ordering (its add and range as they were): the baseline (b). */
-class MoveOnEveryLateAdd implements Index {
-  private ts = new Float64Array(1024);
-  private rssi = new Float64Array(1024);
-  private mac: string[] = [];
-  private ap: (string | null)[] = [];
-  private tail = 0;
-
-  add(ts: number, rssi: number, mac: string, ap: string | null): void {
-    if (this.tail === this.ts.length) {
-      const t = new Float64Array(this.ts.length * 2);
-      t.set(this.ts);
-      const r = new Float64Array(this.ts.length * 2);
-      r.set(this.rssi);
-      this.ts = t;
-      this.rssi = r;
-    }
-    let at = this.tail;
-    if (at > 0 && this.ts[at - 1] > ts) {
-      let lo = 0;
-      let hi = this.tail;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.ts[mid] > ts) hi = mid;
-        else lo = mid + 1;
-      }
-      at = lo;
-      this.ts.copyWithin(at + 1, at, this.tail);
-      this.rssi.copyWithin(at + 1, at, this.tail);
-      this.mac.splice(at, 0, mac);
-      this.ap.splice(at, 0, ap);
-    } else {
-      this.mac.push(mac);
-      this.ap.push(ap);
-    }
-    this.ts[at] = ts;
-    this.rssi[at] = rssi;
-    this.tail += 1;
-  }
-
-  range(from: number, to: number, fn: (ts: number, rssi: number, mac: string, ap: string | null) => void): void {
-    for (let i = 0; i < this.tail; i++) if (this.ts[i] >= from && this.ts[i] <= to) fn(this.ts[i], this.rssi[i], this.mac[i], this.ap[i]);
-  }
-}
-
 /** Feeds the arrivals, then reads every entry back; ms, and a checksum of what came back in order. */
 function feed(make: () => Index, a: Arrivals): { ms: number; check: number } {
   const ix = make();
@@ -119,6 +78,9 @@ runMain(async () => {
   const late = arrivals(OBS);
   const sorted = inOrder(late);
   const oldLate = arrivals(OLD_OBS);
+  const dir = libFromGit(BASELINE_REV, ['time-index.ts', 'search.ts']);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Before: (new () => Index) | null = dir ? require(path.join(dir, 'time-index.ts')).ObservationIndex : null;
   const now: number[] = [];
   const floor: number[] = [];
   const old: number[] = [];
@@ -130,7 +92,8 @@ runMain(async () => {
     if (a.check !== b.check) ok = false;
     now.push(a.ms);
     floor.push(b.ms);
-    const c = feed(() => new MoveOnEveryLateAdd(), oldLate);
+    if (!Before) continue;
+    const c = feed(() => new Before(), oldLate);
     const d = feed(() => new ObservationIndex(), oldLate);
     if (c.check !== d.check) ok = false;
     old.push(c.ms);
@@ -140,7 +103,10 @@ runMain(async () => {
   const per = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(2)} µs per observation`;
   line('late arrivals, ObservationIndex', `${median(now).toFixed(0)} ms (${per(median(now), OBS)})`);
   line('(a) same, sorted first', `${median(floor).toFixed(0)} ms (${per(median(floor), OBS)}); ratio late / sorted ${(median(now) / median(floor)).toFixed(2)}`);
-  line(`(b) ${int(OLD_OBS)} late, moved on each add`, `${median(old).toFixed(0)} ms (${per(median(old), OLD_OBS)}) against ${median(small).toFixed(0)} ms for ObservationIndex on the same: ` +
-    `ratio ${(median(old) / median(small)).toFixed(0)}×; it grows with the square of the count (× ${(OBS / OLD_OBS) ** 2} at ${int(OBS)})`);
+  if (!Before) line('(b) before bulk ordering', `skipped: ${BASELINE_REV} not readable with git here`);
+  else {
+    line(`(b) ${int(OLD_OBS)} late, before (${BASELINE_REV})`, `${median(old).toFixed(0)} ms (${per(median(old), OLD_OBS)}) against ${median(small).toFixed(0)} ms for today's on the same: ` +
+      `ratio ${(median(old) / median(small)).toFixed(0)}×; it grows with the square of the count (× ${(OBS / OLD_OBS) ** 2} at ${int(OBS)})`);
+  }
   return ok;
 });
